@@ -1,0 +1,24 @@
+// The clivec subcommands. Each returns the process exit code:
+// 0 success, 1 errors in the program or the store, 2 misuse of the CLI.
+#pragma once
+
+#include <optional>
+#include <string>
+
+namespace clive::cli {
+
+struct RunFlags {
+  std::string target;
+  std::optional<std::string> store;
+  bool json = false;
+};
+int RunCommand(const RunFlags& flags);
+
+struct GetFlags {
+  std::string cell;
+  std::optional<std::string> store;
+  bool json = false;
+};
+int GetCommand(const GetFlags& flags);
+
+}  // namespace clive::cli

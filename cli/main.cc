@@ -1,0 +1,51 @@
+// clivec: the clive driver. Thin by design: it parses flags and calls the
+// libraries; everything it does is reachable from them.
+#include <iostream>
+
+#include "CLI/CLI.hpp"
+#include "commands.h"
+
+namespace {
+
+constexpr const char* kDescription =
+    "clivec - compile, evaluate and store clive.cl spreadsheets of code and data";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app(kDescription, "clivec");
+  app.set_version_flag("--version", std::string("clivec ") + CLIVE_VERSION + " (LLVM " +
+                                        CLIVE_LLVM_VERSION + ")");
+  app.require_subcommand(1, 1);
+  app.fallthrough(false);
+
+  clive::cli::RunFlags run;
+  CLI::App* run_cmd = app.add_subcommand(
+      "run", "Evaluate a workspace (or one .cl file), print every cell and commit it to the store");
+  run_cmd->add_option("path", run.target, "Workspace directory or clive.cl file")->required();
+  run_cmd->add_option("--store", run.store, "Store directory (default: <workspace>/.clive)");
+  run_cmd->add_flag("--json", run.json, "Print cells and diagnostics as JSON");
+
+  clive::cli::GetFlags get;
+  CLI::App* get_cmd = app.add_subcommand("get", "Print a cell's committed value from the store");
+  get_cmd->add_option("cell", get.cell, "Cell address: name, or a.b.name for module a/b")->required();
+  get_cmd->add_option("--store", get.store,
+                      "Store directory (default: the nearest .clive above the current directory)");
+  get_cmd->add_flag("--json", get.json, "Print the value as JSON");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {
+    return app.exit(e);  // --help (of the right subcommand) or --version
+  } catch (const CLI::ParseError& e) {
+    // CLI misuse: one plain line, exit code 2.
+    std::string message = e.what();
+    if (message.empty()) message = "a command is required";
+    std::cerr << "clivec: " << message << " (see clivec --help)\n";
+    return 2;
+  }
+
+  if (run_cmd->parsed()) return clive::cli::RunCommand(run);
+  if (get_cmd->parsed()) return clive::cli::GetCommand(get);
+  return 2;
+}

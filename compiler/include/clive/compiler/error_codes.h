@@ -1,0 +1,20 @@
+// The checker's error codes (docs/errors.md documents each).
+#pragma once
+
+namespace clive::compiler::codes {
+
+inline constexpr const char* kUnknownType = "E0100";
+inline constexpr const char* kUnknownName = "E0101";
+inline constexpr const char* kTypeMismatch = "E0102";
+inline constexpr const char* kUnknownField = "E0103";
+inline constexpr const char* kMissingField = "E0104";
+inline constexpr const char* kDuplicate = "E0105";
+inline constexpr const char* kFieldSetTwice = "E0106";
+inline constexpr const char* kUnknownUnit = "E0107";
+inline constexpr const char* kBadOperands = "E0108";
+inline constexpr const char* kCellCycle = "E0109";
+inline constexpr const char* kNotAType = "E0110";
+inline constexpr const char* kNotARecord = "E0111";
+inline constexpr const char* kUnsupported = "E0199";
+
+}  // namespace clive::compiler::codes

@@ -1,0 +1,273 @@
+#include "lower.h"
+
+#include <map>
+
+#include "clive/abi/abi.h"
+#include "clive/lang/units.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/Intrinsics.h"
+#include "llvm/IR/MDBuilder.h"
+
+namespace clive::compiler {
+
+std::string CellFunctionName(const std::string& unit, std::string_view cell) {
+  return unit + ".cell." + std::string(cell);
+}
+std::string CellSlotName(const std::string& unit, std::string_view cell) {
+  return unit + ".slot." + std::string(cell);
+}
+
+namespace {
+
+using lang::ExprId;
+using lang::ExprKind;
+using lang::kNone;
+
+class Lowering {
+ public:
+  Lowering(const CheckedModule& module, const std::string& unit, llvm::LLVMContext& context)
+      : m_(module),
+        tree_(*module.tree),
+        unit_(unit),
+        ctx_(context),
+        module_(std::make_unique<llvm::Module>(unit, context)),
+        b_(context),
+        i64_(llvm::Type::getInt64Ty(context)),
+        ptr_(llvm::PointerType::getUnqual(context)) {}
+
+  std::unique_ptr<llvm::Module> Run() {
+    DeclareRuntime();
+    for (const Cell& cell : m_.cells) {
+      // The module owns its globals; getOrInsertGlobal creates them in place.
+      auto* slot = llvm::cast<llvm::GlobalVariable>(
+          module_->getOrInsertGlobal(CellSlotName(unit_, cell.name), i64_));
+      slot->setInitializer(llvm::ConstantInt::get(i64_, 0));
+      slot->setAlignment(llvm::Align(8));
+      slots_.push_back(slot);
+    }
+    for (uint32_t c = 0; c < m_.cells.size(); ++c) LowerCell(c);
+    return std::move(module_);
+  }
+
+ private:
+  void DeclareRuntime() {
+    auto* i32 = llvm::Type::getInt32Ty(ctx_);
+    auto* void_ty = llvm::Type::getVoidTy(ctx_);
+    alloc_ = Declare("clive_rt_alloc", ptr_, {ptr_, i64_});
+    concat_ = Declare("clive_rt_string_concat", ptr_, {ptr_, ptr_, ptr_});
+    str_equal_ = Declare("clive_rt_string_equal", i64_, {ptr_, ptr_});
+    str_compare_ = Declare("clive_rt_string_compare", i64_, {ptr_, ptr_});
+    fail_ = Declare("clive_rt_fail", void_ty, {ptr_, i32, i32, i32});
+  }
+
+  llvm::FunctionCallee Declare(const char* name, llvm::Type* ret, std::vector<llvm::Type*> params) {
+    return module_->getOrInsertFunction(name, llvm::FunctionType::get(ret, params, false));
+  }
+
+  llvm::Type* ValueType(TypeId type) const {
+    switch (m_.types.kind(type)) {
+      case TypeKind::kString:
+      case TypeKind::kRecord: return ptr_;
+      default: return i64_;
+    }
+  }
+
+  void LowerCell(uint32_t c) {
+    const Cell& cell = m_.cells[c];
+    auto* fn_type = llvm::FunctionType::get(llvm::Type::getInt1Ty(ctx_), {ptr_}, false);
+    fn_ = llvm::Function::Create(fn_type, llvm::GlobalValue::ExternalLinkage,
+                                 CellFunctionName(unit_, cell.name), *module_);
+    ctx_arg_ = fn_->getArg(0);
+    b_.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", fn_));
+    llvm::Value* value = LowerExpr(tree_.vals[cell.val_index].value);
+    b_.CreateStore(value, slots_[c]);
+    b_.CreateRet(b_.getTrue());
+  }
+
+  // Emits "report `error` at `expr` and return false" when `failed` is true.
+  void FailIf(llvm::Value* failed, abi::RuntimeError error, ExprId expr) {
+    auto* fail = llvm::BasicBlock::Create(ctx_, "fail", fn_);
+    auto* ok = llvm::BasicBlock::Create(ctx_, "ok", fn_);
+    b_.CreateCondBr(failed, fail, ok, llvm::MDBuilder(ctx_).createBranchWeights(1, 1 << 20));
+    b_.SetInsertPoint(fail);
+    const lang::SourceRange r = tree_.exprs[expr].range;
+    auto* i32 = llvm::Type::getInt32Ty(ctx_);
+    b_.CreateCall(fail_, {ctx_arg_, llvm::ConstantInt::get(i32, static_cast<uint32_t>(error)),
+                          llvm::ConstantInt::get(i32, r.begin), llvm::ConstantInt::get(i32, r.end)});
+    b_.CreateRet(b_.getFalse());
+    b_.SetInsertPoint(ok);
+  }
+
+  llvm::Value* LowerExpr(ExprId id) {
+    const lang::Expr& e = tree_.exprs[id];
+    switch (e.kind) {
+      case ExprKind::kInt:
+      case ExprKind::kBool: return llvm::ConstantInt::get(i64_, e.int_value, true);
+      case ExprKind::kQuantity:
+        return llvm::ConstantInt::get(i64_, e.int_value * *lang::UnitFactor(e.name), true);
+      case ExprKind::kString: return StringConstant(tree_.strings[e.string_index]);
+      case ExprKind::kName: {
+        uint32_t target = m_.expr_refs[id];
+        return b_.CreateLoad(ValueType(m_.cells[target].type), slots_[target], std::string(e.name));
+      }
+      case ExprKind::kMember: {
+        llvm::Value* object = LowerExpr(e.lhs);
+        llvm::Value* field = b_.CreateConstInBoundsGEP1_64(i64_, object, m_.expr_refs[id]);
+        return b_.CreateLoad(ValueType(m_.TypeOf(id)), field, std::string(e.name));
+      }
+      case ExprKind::kBuilder: return LowerBuilder(e);
+      case ExprKind::kUnary: return LowerUnary(id, e);
+      case ExprKind::kBinary: return LowerBinary(id, e);
+      case ExprKind::kFloat:
+      case ExprKind::kError: break;
+    }
+    // The checker rejects these; lowering only runs on error-free modules.
+    return llvm::PoisonValue::get(ValueType(m_.TypeOf(id)));
+  }
+
+  llvm::Value* StringConstant(const std::string& text) {
+    if (auto it = strings_.find(text); it != strings_.end()) return it->second;
+    auto* bytes = llvm::ConstantDataArray::getString(ctx_, text, /*AddNull=*/false);
+    auto* type = llvm::StructType::get(ctx_, {i64_, bytes->getType()});
+    auto* init = llvm::ConstantStruct::get(type, {llvm::ConstantInt::get(i64_, text.size()), bytes});
+    auto* global = llvm::cast<llvm::GlobalVariable>(
+        module_->getOrInsertGlobal("str." + std::to_string(strings_.size()), type));
+    global->setInitializer(init);
+    global->setConstant(true);
+    global->setLinkage(llvm::GlobalValue::PrivateLinkage);
+    global->setUnnamedAddr(llvm::GlobalValue::UnnamedAddr::Global);
+    global->setAlignment(llvm::Align(8));
+    strings_[text] = global;
+    return global;
+  }
+
+  llvm::Value* LowerBuilder(const lang::Expr& e) {
+    TypeId type = m_.TypeOf(e.lhs);
+    const RecordType& record = m_.types.record(type);
+    std::vector<llvm::Value*> values(record.fields.size(), nullptr);
+    // Field initializers run in source order, then defaults fill the rest.
+    for (uint32_t i = e.inits.first; i < e.inits.end(); ++i) {
+      values[m_.init_fields[i]] = LowerExpr(tree_.field_inits[i].value);
+    }
+    for (size_t f = 0; f < record.fields.size(); ++f) {
+      if (values[f] == nullptr) values[f] = LowerExpr(record.fields[f].default_value);
+    }
+    llvm::Value* object =
+        b_.CreateCall(alloc_, {ctx_arg_, llvm::ConstantInt::get(i64_, 8 * record.fields.size())},
+                      record.name);
+    for (size_t f = 0; f < values.size(); ++f) {
+      b_.CreateStore(values[f], b_.CreateConstInBoundsGEP1_64(i64_, object, f));
+    }
+    return object;
+  }
+
+  llvm::Value* LowerUnary(ExprId id, const lang::Expr& e) {
+    llvm::Value* operand = LowerExpr(e.lhs);
+    if (static_cast<lang::UnaryOp>(e.op) == lang::UnaryOp::kNot) {
+      return b_.CreateXor(operand, llvm::ConstantInt::get(i64_, 1));
+    }
+    return Checked(llvm::Intrinsic::ssub_with_overflow, llvm::ConstantInt::get(i64_, 0), operand, id);
+  }
+
+  llvm::Value* Checked(llvm::Intrinsic::ID intrinsic, llvm::Value* l, llvm::Value* r, ExprId at) {
+    llvm::Value* pair = b_.CreateBinaryIntrinsic(intrinsic, l, r);
+    FailIf(b_.CreateExtractValue(pair, 1), abi::RuntimeError::kIntegerOverflow, at);
+    return b_.CreateExtractValue(pair, 0);
+  }
+
+  llvm::Value* Bool(llvm::Value* i1) { return b_.CreateZExt(i1, i64_); }
+
+  llvm::Value* LowerBinary(ExprId id, const lang::Expr& e) {
+    using lang::BinaryOp;
+    auto op = static_cast<BinaryOp>(e.op);
+    if (op == BinaryOp::kAnd || op == BinaryOp::kOr) return LowerShortCircuit(op, e);
+    TypeId lt = m_.TypeOf(e.lhs);
+    llvm::Value* l = LowerExpr(e.lhs);
+    llvm::Value* r = LowerExpr(e.rhs);
+    if (lt == TypeTable::kString) return LowerStringBinary(op, l, r);
+    switch (op) {
+      case BinaryOp::kAdd: return Checked(llvm::Intrinsic::sadd_with_overflow, l, r, id);
+      case BinaryOp::kSub: return Checked(llvm::Intrinsic::ssub_with_overflow, l, r, id);
+      case BinaryOp::kMul: return Checked(llvm::Intrinsic::smul_with_overflow, l, r, id);
+      case BinaryOp::kDiv:
+      case BinaryOp::kRem: {
+        FailIf(b_.CreateICmpEQ(r, llvm::ConstantInt::get(i64_, 0)), abi::RuntimeError::kDivisionByZero,
+               e.rhs);
+        llvm::Value* min_by_minus_one =
+            b_.CreateAnd(b_.CreateICmpEQ(l, llvm::ConstantInt::get(i64_, INT64_MIN, true)),
+                         b_.CreateICmpEQ(r, llvm::ConstantInt::get(i64_, -1, true)));
+        FailIf(min_by_minus_one, abi::RuntimeError::kIntegerOverflow, id);
+        return op == BinaryOp::kDiv ? b_.CreateSDiv(l, r) : b_.CreateSRem(l, r);
+      }
+      case BinaryOp::kEq: return Bool(b_.CreateICmpEQ(l, r));
+      case BinaryOp::kNe: return Bool(b_.CreateICmpNE(l, r));
+      case BinaryOp::kLt: return Bool(b_.CreateICmpSLT(l, r));
+      case BinaryOp::kLe: return Bool(b_.CreateICmpSLE(l, r));
+      case BinaryOp::kGt: return Bool(b_.CreateICmpSGT(l, r));
+      case BinaryOp::kGe: return Bool(b_.CreateICmpSGE(l, r));
+      case BinaryOp::kAnd:
+      case BinaryOp::kOr: break;
+    }
+    return llvm::PoisonValue::get(i64_);
+  }
+
+  llvm::Value* LowerStringBinary(lang::BinaryOp op, llvm::Value* l, llvm::Value* r) {
+    using lang::BinaryOp;
+    if (op == BinaryOp::kAdd) return b_.CreateCall(concat_, {ctx_arg_, l, r});
+    if (op == BinaryOp::kEq) return b_.CreateCall(str_equal_, {l, r});
+    if (op == BinaryOp::kNe) return b_.CreateXor(b_.CreateCall(str_equal_, {l, r}), 1);
+    llvm::Value* cmp = b_.CreateCall(str_compare_, {l, r});
+    llvm::Value* zero = llvm::ConstantInt::get(i64_, 0);
+    switch (op) {
+      case BinaryOp::kLt: return Bool(b_.CreateICmpSLT(cmp, zero));
+      case BinaryOp::kLe: return Bool(b_.CreateICmpSLE(cmp, zero));
+      case BinaryOp::kGt: return Bool(b_.CreateICmpSGT(cmp, zero));
+      default: return Bool(b_.CreateICmpSGE(cmp, zero));
+    }
+  }
+
+  llvm::Value* LowerShortCircuit(lang::BinaryOp op, const lang::Expr& e) {
+    llvm::Value* l = LowerExpr(e.lhs);
+    llvm::BasicBlock* lhs_end = b_.GetInsertBlock();
+    auto* rhs_block = llvm::BasicBlock::Create(ctx_, "rhs", fn_);
+    auto* join = llvm::BasicBlock::Create(ctx_, "join", fn_);
+    llvm::Value* is_true = b_.CreateICmpNE(l, llvm::ConstantInt::get(i64_, 0));
+    if (op == lang::BinaryOp::kAnd) {
+      b_.CreateCondBr(is_true, rhs_block, join);
+    } else {
+      b_.CreateCondBr(is_true, join, rhs_block);
+    }
+    b_.SetInsertPoint(rhs_block);
+    llvm::Value* r = LowerExpr(e.rhs);
+    llvm::BasicBlock* rhs_end = b_.GetInsertBlock();
+    b_.CreateBr(join);
+    b_.SetInsertPoint(join);
+    llvm::PHINode* phi = b_.CreatePHI(i64_, 2);
+    phi->addIncoming(l, lhs_end);
+    phi->addIncoming(r, rhs_end);
+    return phi;
+  }
+
+  const CheckedModule& m_;
+  const lang::SyntaxTree& tree_;
+  const std::string& unit_;
+  llvm::LLVMContext& ctx_;
+  std::unique_ptr<llvm::Module> module_;
+  llvm::IRBuilder<> b_;
+  llvm::IntegerType* i64_;
+  llvm::PointerType* ptr_;
+  llvm::FunctionCallee alloc_, concat_, str_equal_, str_compare_, fail_;
+  std::vector<llvm::GlobalVariable*> slots_;
+  std::map<std::string, llvm::Constant*> strings_;
+  llvm::Function* fn_ = nullptr;
+  llvm::Value* ctx_arg_ = nullptr;
+};
+
+}  // namespace
+
+std::unique_ptr<llvm::Module> Lower(const CheckedModule& module, const std::string& unit,
+                                    llvm::LLVMContext& context) {
+  return Lowering(module, unit, context).Run();
+}
+
+}  // namespace clive::compiler

@@ -1,0 +1,100 @@
+#include "clive/lang/parser.h"
+
+#include "CliveLexer.h"
+#include "CliveParser.h"
+#include "antlr4-runtime.h"
+#include "clive/lang/error_codes.h"
+#include "tree_builder.h"
+
+namespace clive::lang {
+namespace {
+
+// Turns ANTLR's syntax errors into E0001 diagnostics at the offending token.
+class SyntaxErrorListener : public antlr4::BaseErrorListener {
+ public:
+  SyntaxErrorListener(const SourceFile& file, DiagnosticSink& sink) : file_(file), sink_(sink) {}
+
+  void syntaxError(antlr4::Recognizer*, antlr4::Token* token, size_t line, size_t column,
+                   const std::string& msg, std::exception_ptr) override {
+    SourceRange range;
+    if (token != nullptr && token->getType() != antlr4::Token::EOF) {
+      range.begin = file_.ByteOffsetOfCodePoint(token->getStartIndex());
+      range.end = file_.ByteOffsetOfCodePoint(token->getStopIndex() + 1);
+    } else if (token != nullptr) {
+      range.begin = range.end = static_cast<uint32_t>(file_.text().size());
+    } else {
+      (void)line;
+      (void)column;
+    }
+    // One error per position: ANTLR may report the same spot twice while
+    // it resynchronizes.
+    if (reported_any_ && range.begin == last_offset_) return;
+    reported_any_ = true;
+    last_offset_ = range.begin;
+    std::string message = Polish(msg, token);
+    sink_.Error(codes::kSyntax, file_, range, message);
+  }
+
+ private:
+  static std::string Polish(std::string msg, antlr4::Token* token) {
+    if (token != nullptr && token->getType() == antlr::CliveLexer::BAD_CHAR) {
+      return "unexpected character '" + token->getText() + "'";
+    }
+    for (auto [from, to] : {std::pair<std::string, std::string>{"<EOF>", "end of file"},
+                            {"mismatched input", "unexpected"},
+                            {"extraneous input", "unexpected"},
+                            {"no viable alternative at input", "cannot parse"}}) {
+      for (size_t at = msg.find(from); at != std::string::npos; at = msg.find(from, at)) {
+        msg.replace(at, from.size(), to);
+        at += to.size();
+      }
+    }
+    return msg;
+  }
+
+  const SourceFile& file_;
+  DiagnosticSink& sink_;
+  bool reported_any_ = false;
+  uint32_t last_offset_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<SyntaxTree> Parse(const SourceFile& file, DiagnosticSink& sink) {
+  auto tree = std::make_unique<SyntaxTree>();
+  tree->file = &file;
+
+  antlr4::ANTLRInputStream input(file.text());
+  antlr::CliveLexer lexer(&input);
+  lexer.removeErrorListeners();  // BAD_CHAR makes the lexer total.
+  antlr4::CommonTokenStream tokens(&lexer);
+  antlr::CliveParser parser(&tokens);
+  parser.removeErrorListeners();
+
+  // Two-stage parsing: SLL prediction with bail-out is fast and exact for
+  // valid input; only if it fails do we pay for full LL with error recovery.
+  parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
+      antlr4::atn::PredictionMode::SLL);
+  parser.setErrorHandler(std::make_shared<antlr4::BailErrorStrategy>());
+  antlr::CliveParser::FileContext* root = nullptr;
+  try {
+    root = parser.file();
+  } catch (const antlr4::ParseCancellationException&) {
+    tokens.seek(0);
+    parser.reset();
+    parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
+        antlr4::atn::PredictionMode::LL);
+    parser.setErrorHandler(std::make_shared<antlr4::DefaultErrorStrategy>());
+    SyntaxErrorListener listener(file, sink);
+    parser.addErrorListener(&listener);
+    root = parser.file();
+    parser.removeErrorListeners();
+  }
+
+  TreeBuilder builder(file, sink, *tree);
+  builder.tokens = &tokens;
+  builder.BuildFile(root);
+  return tree;
+}
+
+}  // namespace clive::lang

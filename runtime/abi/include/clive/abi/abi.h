@@ -1,0 +1,74 @@
+// The runtime ABI shared by JIT-compiled code and the C++ runtime.
+//
+// Value representation in compiled code (every value fits one 64-bit slot):
+//   Int, Size (bytes), Bool (0/1)  -> i64
+//   String                          -> pointer to {i64 length; char bytes[length]}
+//   record                          -> pointer to an array of 8-byte slots, one
+//                                      per field in declaration order
+// Everything a cell allocates lives in the evaluation's Context arena.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <vector>
+
+namespace clive::abi {
+
+enum class RuntimeError : uint32_t {
+  kIntegerOverflow = 1,
+  kDivisionByZero = 2,
+};
+
+struct Failure {
+  RuntimeError error;
+  uint32_t begin = 0;  // byte range in the module's source
+  uint32_t end = 0;
+};
+
+// One evaluation's state: its memory and its first runtime failure.
+class Context {
+ public:
+  Context() = default;
+  Context(const Context&) = delete;
+  Context& operator=(const Context&) = delete;
+
+  void* Allocate(size_t bytes);
+  void Fail(Failure failure) {
+    if (!failure_) failure_ = failure;
+  }
+  const std::optional<Failure>& failure() const { return failure_; }
+  void ClearFailure() { failure_.reset(); }
+
+ private:
+  static constexpr size_t kChunkBytes = 64 * 1024;
+  std::vector<std::unique_ptr<uint64_t[]>> chunks_;
+  size_t used_in_chunk_ = kChunkBytes;  // bytes; forces a first chunk
+  size_t chunk_capacity_ = kChunkBytes;
+  std::optional<Failure> failure_;
+};
+
+// Reads a string produced by compiled code.
+std::string_view StringView(const void* clive_string);
+
+struct Symbol {
+  const char* name;
+  void* address;
+};
+// Every ABI entry point, for the JIT to define as absolute symbols (no
+// dependence on the executable exporting its symbols).
+std::span<const Symbol> Symbols();
+
+}  // namespace clive::abi
+
+// The entry points, with C linkage so lowering can declare them by name.
+extern "C" {
+void* clive_rt_alloc(clive::abi::Context* ctx, uint64_t bytes);
+const void* clive_rt_string_concat(clive::abi::Context* ctx, const void* a, const void* b);
+int64_t clive_rt_string_equal(const void* a, const void* b);
+int64_t clive_rt_string_compare(const void* a, const void* b);
+void clive_rt_fail(clive::abi::Context* ctx, uint32_t error, uint32_t begin, uint32_t end);
+}

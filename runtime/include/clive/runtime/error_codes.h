@@ -1,0 +1,9 @@
+// Runtime error codes (docs/errors.md documents each).
+#pragma once
+
+namespace clive::runtime::codes {
+
+inline constexpr const char* kIntegerOverflow = "E0300";
+inline constexpr const char* kDivisionByZero = "E0301";
+
+}  // namespace clive::runtime::codes

@@ -1,0 +1,42 @@
+// Value: a clive value copied out of JIT memory or loaded from the store.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "nlohmann/json.hpp"
+
+namespace clive::runtime {
+
+enum class ValueKind : uint8_t { kInt, kBool, kString, kSize, kDuration, kRecord };
+
+struct Value {
+  ValueKind kind = ValueKind::kInt;
+  int64_t number = 0;  // kInt, kBool (0/1), kSize (bytes), kDuration (ms)
+  std::string text;    // kString: the string; kRecord: the type name
+  std::vector<std::pair<std::string, Value>> fields;  // kRecord, declaration order
+
+  static Value Int(int64_t v) { return {ValueKind::kInt, v, {}, {}}; }
+  static Value Bool(bool v) { return {ValueKind::kBool, v ? 1 : 0, {}, {}}; }
+  static Value String(std::string v) { return {ValueKind::kString, 0, std::move(v), {}}; }
+  static Value Size(int64_t bytes) { return {ValueKind::kSize, bytes, {}, {}}; }
+  static Value Duration(int64_t ms) { return {ValueKind::kDuration, ms, {}, {}}; }
+  static Value Record(std::string type) { return {ValueKind::kRecord, 0, std::move(type), {}}; }
+
+  bool operator==(const Value&) const = default;
+};
+
+// The value's type name ("Int", "Size", or the record's type).
+std::string TypeName(const Value& v);
+
+// clive syntax, multi-line for records: `Server {\n  port = 8080\n}`.
+// Every printed value parses back as the same value.
+std::string Format(const Value& v, int indent = 0);
+
+// JSON: numbers for Int, Size (bytes) and Duration (milliseconds); records
+// are objects with fields in declaration order.
+nlohmann::ordered_json ToJson(const Value& v);
+
+}  // namespace clive::runtime

@@ -1,0 +1,67 @@
+// A workspace: a directory tree of clive.cl modules and its store.
+//
+// `Run` is the whole pipeline behind `clivec run`: discover modules, parse,
+// check, JIT-compile, evaluate, and commit every cell to the store.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "clive/lang/diagnostics.h"
+#include "clive/runtime/persist.h"
+#include "clive/runtime/value.h"
+
+namespace clive::runtime {
+
+inline constexpr const char* kModuleFileName = "clive.cl";
+inline constexpr const char* kStoreDirName = ".clive";
+
+struct ModuleFile {
+  std::string module_path;  // "" for the root module, "a.b" for a/b/clive.cl
+  std::filesystem::path file;
+};
+
+struct Workspace {
+  std::filesystem::path root;
+  std::vector<ModuleFile> modules;  // sorted by module path
+};
+
+// `target` is a workspace directory (every clive.cl below it is a module,
+// hidden directories skipped) or a single .cl file (the root module alone).
+Expected<Workspace> DiscoverWorkspace(const std::filesystem::path& target);
+
+// The store of the workspace containing `start`: the nearest `.clive`
+// directory in `start` or its parents.
+Expected<std::filesystem::path> FindStore(const std::filesystem::path& start);
+
+struct RunOptions {
+  std::filesystem::path target;
+  std::optional<std::filesystem::path> store_dir;  // default: <root>/.clive
+};
+
+struct CellResult {
+  std::string address;
+  std::string type;
+  Value value;
+  CommittedCell commit;
+};
+
+struct RunReport {
+  std::filesystem::path store_dir;
+  // Owns the files that `diagnostics` point into.
+  std::vector<std::unique_ptr<lang::SourceFile>> sources;
+  std::vector<lang::Diagnostic> diagnostics;
+  std::vector<CellResult> cells;  // module by module, cells in source order
+  bool committed = false;         // false when any diagnostic is an error
+};
+
+// Evaluates the workspace and, if every module checks and evaluates without
+// error, commits all cells in one atomic transaction. With errors nothing is
+// committed. The returned Status covers failures outside the program (I/O,
+// the store); errors in the program are diagnostics in the report.
+Expected<RunReport> Run(const RunOptions& options);
+
+}  // namespace clive::runtime

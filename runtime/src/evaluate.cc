@@ -1,0 +1,86 @@
+#include "clive/runtime/evaluate.h"
+
+#include <cstring>
+
+#include "clive/abi/abi.h"
+#include "clive/runtime/error_codes.h"
+
+namespace clive::runtime {
+namespace {
+
+using compiler::TypeKind;
+using compiler::TypeTable;
+
+// Copies the value of type `type` held in the 64-bit `slot` out of JIT memory
+// (layouts are described in clive/abi/abi.h).
+Value Extract(const TypeTable& types, compiler::TypeId type, uint64_t slot) {
+  switch (types.kind(type)) {
+    case TypeKind::kInt: return Value::Int(static_cast<int64_t>(slot));
+    case TypeKind::kBool: return Value::Bool(slot != 0);
+    case TypeKind::kSize: return Value::Size(static_cast<int64_t>(slot));
+    case TypeKind::kDuration: return Value::Duration(static_cast<int64_t>(slot));
+    case TypeKind::kString:
+      return Value::String(std::string(abi::StringView(reinterpret_cast<const void*>(slot))));
+    case TypeKind::kRecord: {
+      const compiler::RecordType& record = types.record(type);
+      Value v = Value::Record(record.name);
+      const auto* fields = reinterpret_cast<const uint64_t*>(slot);
+      for (size_t f = 0; f < record.fields.size(); ++f) {
+        v.fields.emplace_back(std::string(record.fields[f].name),
+                              Extract(types, record.fields[f].type, fields[f]));
+      }
+      return v;
+    }
+    case TypeKind::kError: break;
+  }
+  return Value::Int(0);
+}
+
+lang::Diagnostic RuntimeDiagnostic(const compiler::CheckedModule& module, const compiler::Cell& cell,
+                                   const abi::Failure& failure) {
+  const lang::SourceFile* file = module.tree->file;
+  std::string message;
+  const char* code = codes::kIntegerOverflow;
+  switch (failure.error) {
+    case abi::RuntimeError::kIntegerOverflow:
+      message = "integer overflow: the result does not fit in 64 bits";
+      break;
+    case abi::RuntimeError::kDivisionByZero:
+      code = codes::kDivisionByZero;
+      message = "division by zero";
+      break;
+  }
+  lang::Diagnostic d{lang::Severity::kError, code, file, {failure.begin, failure.end}, message, {}};
+  d.notes.push_back({file, cell.name_range, "while evaluating `" + std::string(cell.name) + "`"});
+  return d;
+}
+
+}  // namespace
+
+Expected<ModuleEvaluation> EvaluateModule(const compiler::CheckedModule& module,
+                                          compiler::LoadedModule& code) {
+  ModuleEvaluation result;
+  abi::Context context;
+  std::vector<bool> failed(module.cells.size(), false);
+  for (uint32_t c : module.eval_order) {
+    const compiler::Cell& cell = module.cells[c];
+    bool blocked = false;
+    for (uint32_t dep : cell.reads) blocked = blocked || failed[dep];
+    if (blocked) {
+      failed[c] = true;  // its input failed, which was reported already
+      continue;
+    }
+    auto compiled = code.Cell(cell.name);
+    if (!compiled.ok()) return compiled.status();
+    context.ClearFailure();
+    if (!compiled->evaluate(&context)) {
+      failed[c] = true;
+      result.errors.push_back(RuntimeDiagnostic(module, cell, *context.failure()));
+      continue;
+    }
+    result.cells.push_back({c, Extract(module.types, cell.type, *compiled->slot)});
+  }
+  return result;
+}
+
+}  // namespace clive::runtime

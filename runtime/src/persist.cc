@@ -1,0 +1,247 @@
+#include "clive/runtime/persist.h"
+
+#include <capnp/message.h>
+#include <capnp/serialize.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "value.capnp.h"
+
+namespace clive::runtime {
+namespace {
+
+constexpr const char* kHeaderEntry = ".clive";
+constexpr const char* kValueEntry = "value";
+constexpr const char* kCellRefPrefix = "refs/clive/cells/";
+
+std::string CanonicalBytes(capnp::MallocMessageBuilder& message, auto root_reader) {
+  (void)message;
+  kj::Array<capnp::word> words = capnp::canonicalize(root_reader);
+  kj::ArrayPtr<const kj::byte> bytes = words.asBytes();
+  return std::string(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
+}
+
+std::string EncodeScalar(const Value& v) {
+  capnp::MallocMessageBuilder message;
+  auto scalar = message.initRoot<schema::Scalar>();
+  switch (v.kind) {
+    case ValueKind::kInt: scalar.setInt(v.number); break;
+    case ValueKind::kBool: scalar.setBool(v.number != 0); break;
+    case ValueKind::kString: scalar.setString(capnp::Text::Reader(v.text.data(), v.text.size())); break;
+    case ValueKind::kSize: scalar.setSize(v.number); break;
+    case ValueKind::kDuration: scalar.setDuration(v.number); break;
+    case ValueKind::kRecord: break;  // records are trees
+  }
+  return CanonicalBytes(message, scalar.asReader());
+}
+
+std::string EncodeHeader(const Value& record) {
+  capnp::MallocMessageBuilder message;
+  auto header = message.initRoot<schema::RecordHeader>();
+  header.setTypeName(record.text);
+  auto names = header.initFields(static_cast<unsigned>(record.fields.size()));
+  for (unsigned i = 0; i < record.fields.size(); ++i) names.set(i, record.fields[i].first);
+  return CanonicalBytes(message, header.asReader());
+}
+
+// Decodes one canonical message; `bytes` may be unaligned and untrusted.
+template <typename T, typename Fn>
+auto Decode(const std::string& bytes, const store::ObjectId& id, Fn&& fn) -> decltype(fn(
+    std::declval<typename T::Reader>())) {
+  if (bytes.empty() || bytes.size() % sizeof(capnp::word) != 0) {
+    return Status::Corruption("object " + id.Hex() + " is not a clive value (bad length)");
+  }
+  auto words = kj::heapArray<capnp::word>(bytes.size() / sizeof(capnp::word));
+  std::memcpy(words.begin(), bytes.data(), bytes.size());
+  kj::ArrayPtr<const capnp::word> segments[1] = {words.asPtr()};
+  capnp::SegmentArrayMessageReader reader(kj::arrayPtr(segments, 1));
+  try {
+    return fn(reader.getRoot<T>());
+  } catch (const kj::Exception& e) {
+    return Status::Corruption("object " + id.Hex() + " is not a clive value: " +
+                              std::string(e.getDescription().cStr()));
+  }
+}
+
+}  // namespace
+
+Expected<store::ObjectId> WriteValue(store::Store& store, const Value& value) {
+  if (value.kind != ValueKind::kRecord) {
+    return store.WriteObject(store::ObjectType::kBlob, EncodeScalar(value));
+  }
+  std::vector<store::TreeEntry> entries;
+  auto header = store.WriteObject(store::ObjectType::kBlob, EncodeHeader(value));
+  if (!header.ok()) return header.status();
+  entries.push_back({kHeaderEntry, *header, store::TreeEntry::Mode::kBlob});
+  for (const auto& [name, field] : value.fields) {
+    auto id = WriteValue(store, field);
+    if (!id.ok()) return id.status();
+    auto mode = field.kind == ValueKind::kRecord ? store::TreeEntry::Mode::kTree
+                                                 : store::TreeEntry::Mode::kBlob;
+    entries.push_back({name, *id, mode});
+  }
+  return store.WriteTree(entries);
+}
+
+Expected<Value> ReadValue(store::Store& store, const store::ObjectId& id) {
+  auto object = store.ReadObject(id);
+  if (!object.ok()) return object.status();
+  if (object->type == store::ObjectType::kBlob) {
+    return Decode<schema::Scalar>(object->data, id, [&](schema::Scalar::Reader s) -> Expected<Value> {
+      switch (s.which()) {
+        case schema::Scalar::INT: return Value::Int(s.getInt());
+        case schema::Scalar::BOOL: return Value::Bool(s.getBool());
+        case schema::Scalar::STRING: return Value::String(std::string(s.getString().cStr(), s.getString().size()));
+        case schema::Scalar::SIZE: return Value::Size(s.getSize());
+        case schema::Scalar::DURATION: return Value::Duration(s.getDuration());
+      }
+      return Status::Corruption("object " + id.Hex() + " holds an unknown kind of value");
+    });
+  }
+  if (object->type != store::ObjectType::kTree) {
+    return Status::Corruption("object " + id.Hex() + " is not a clive value");
+  }
+  auto entries = store.ReadTree(id);
+  if (!entries.ok()) return entries.status();
+  auto header_entry = std::find_if(entries->begin(), entries->end(),
+                                   [](const store::TreeEntry& e) { return e.name == kHeaderEntry; });
+  if (header_entry == entries->end()) {
+    return Status::Corruption("tree " + id.Hex() + " is not a clive record (no .clive entry)");
+  }
+  auto header = store.ReadObject(header_entry->id);
+  if (!header.ok()) return header.status();
+  return Decode<schema::RecordHeader>(
+      header->data, header_entry->id, [&](schema::RecordHeader::Reader h) -> Expected<Value> {
+        Value record = Value::Record(h.getTypeName().cStr());
+        for (capnp::Text::Reader name : h.getFields()) {
+          std::string field(name.cStr(), name.size());
+          auto entry = std::find_if(entries->begin(), entries->end(),
+                                    [&](const store::TreeEntry& e) { return e.name == field; });
+          if (entry == entries->end()) {
+            return Status::Corruption("record " + id.Hex() + " lacks its field " + field);
+          }
+          auto value = ReadValue(store, entry->id);
+          if (!value.ok()) return value.status();
+          record.fields.emplace_back(std::move(field), std::move(*value));
+        }
+        return record;
+      });
+}
+
+Expected<std::string> CellRef(std::string_view address) {
+  if (address.empty()) return Status::InvalidArgument("empty cell name");
+  std::string ref = kCellRefPrefix;
+  size_t start = 0;
+  while (true) {
+    size_t dot = address.find('.', start);
+    std::string_view part = address.substr(start, dot == std::string_view::npos ? dot : dot - start);
+    bool valid = !part.empty() && !std::isdigit(static_cast<unsigned char>(part[0]));
+    for (char c : part) valid = valid && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
+    if (!valid) {
+      return Status::InvalidArgument("invalid cell name '" + std::string(address) +
+                                     "' (expected a dotted name such as a.b.name)");
+    }
+    ref += part;
+    if (dot == std::string_view::npos) break;
+    ref += '/';
+    start = dot + 1;
+  }
+  return ref;
+}
+
+namespace {
+
+// The value id stored in a cell commit's tree.
+Expected<store::ObjectId> CommittedValueId(store::Store& store, const store::ObjectId& commit_id) {
+  auto commit = store.ReadCommit(commit_id);
+  if (!commit.ok()) return commit.status();
+  auto entries = store.ReadTree(commit->tree);
+  if (!entries.ok()) return entries.status();
+  for (const auto& e : *entries) {
+    if (e.name == kValueEntry) return e.id;
+  }
+  return Status::Corruption("commit " + commit_id.Hex() + " is not a clive cell version");
+}
+
+std::string OneLine(const Value& v) {
+  std::string text = Format(v);
+  if (text.find('\n') != std::string::npos) return TypeName(v) + " { ... }";
+  return text.size() > 60 ? text.substr(0, 57) + "..." : text;
+}
+
+}  // namespace
+
+Expected<std::vector<CommittedCell>> CommitCells(store::Store& store,
+                                                 const std::vector<CellUpdate>& cells) {
+  std::vector<CommittedCell> result;
+  std::vector<store::RefUpdate> updates;
+  for (const CellUpdate& cell : cells) {
+    CommittedCell out;
+    out.address = cell.address;
+    auto ref = CellRef(cell.address);
+    if (!ref.ok()) return ref.status();
+    out.ref = *ref;
+    auto value_id = WriteValue(store, cell.value);
+    if (!value_id.ok()) return value_id.status();
+    out.value_id = *value_id;
+
+    store::RefUpdate update;
+    update.name = out.ref;
+    update.expect = store::RefUpdate::Expect::kAbsent;
+    std::vector<store::ObjectId> parents;
+    auto previous = store.ReadRef(out.ref);
+    if (previous.ok()) {
+      auto previous_value = CommittedValueId(store, *previous);
+      if (previous_value.ok() && *previous_value == out.value_id) {
+        out.commit_id = *previous;  // unchanged: write nothing
+        result.push_back(std::move(out));
+        continue;
+      }
+      parents.push_back(*previous);
+      update.expect = store::RefUpdate::Expect::kValue;
+      update.old_id = *previous;
+    } else if (!previous.status().IsNotFound()) {
+      return previous.status();
+    }
+
+    store::TreeEntry::Mode mode = cell.value.kind == ValueKind::kRecord ? store::TreeEntry::Mode::kTree
+                                                                        : store::TreeEntry::Mode::kBlob;
+    auto tree = store.WriteTree({{kValueEntry, out.value_id, mode}});
+    if (!tree.ok()) return tree.status();
+    store::Commit commit;
+    commit.tree = *tree;
+    commit.parents = parents;
+    commit.message = cell.address + " = " + OneLine(cell.value) + "\n\n" +
+                     "Clive-Cell: " + cell.address + "\n" +
+                     "Clive-Source: " + cell.source_blob.Hex() + "\n";
+    auto commit_id = store.WriteCommit(commit);
+    if (!commit_id.ok()) return commit_id.status();
+    out.commit_id = *commit_id;
+    out.changed = true;
+    update.new_id = *commit_id;
+    updates.push_back(std::move(update));
+    result.push_back(std::move(out));
+  }
+  if (!updates.empty()) CLIVE_RETURN_IF_ERROR(store.UpdateRefs(updates));
+  return result;
+}
+
+Expected<StoredCell> ReadCell(store::Store& store, std::string_view address) {
+  auto ref = CellRef(address);
+  if (!ref.ok()) return ref.status();
+  auto commit_id = store.ReadRef(*ref);
+  if (!commit_id.ok()) {
+    if (commit_id.status().IsNotFound()) {
+      return Status::NotFound("no cell named '" + std::string(address) + "' in the store (" + *ref + ")");
+    }
+    return commit_id.status();
+  }
+  auto value_id = CommittedValueId(store, *commit_id);
+  if (!value_id.ok()) return value_id.status();
+  auto value = ReadValue(store, *value_id);
+  if (!value.ok()) return value.status();
+  return StoredCell{std::move(*value), *value_id, *commit_id};
+}
+
+}  // namespace clive::runtime

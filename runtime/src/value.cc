@@ -1,0 +1,78 @@
+#include "clive/runtime/value.h"
+
+#include <cstdio>
+
+#include "clive/lang/units.h"
+
+namespace clive::runtime {
+
+std::string TypeName(const Value& v) {
+  switch (v.kind) {
+    case ValueKind::kInt: return "Int";
+    case ValueKind::kBool: return "Bool";
+    case ValueKind::kString: return "String";
+    case ValueKind::kSize: return "Size";
+    case ValueKind::kDuration: return "Duration";
+    case ValueKind::kRecord: return v.text;
+  }
+  return "?";
+}
+
+namespace {
+
+std::string Quoted(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '$': out += "\\$"; break;  // keeps future interpolation literal
+      case '\0': out += "\\0"; break;
+      default: out += c;
+    }
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+std::string Format(const Value& v, int indent) {
+  switch (v.kind) {
+    case ValueKind::kInt: return std::to_string(v.number);
+    case ValueKind::kBool: return v.number ? "true" : "false";
+    case ValueKind::kString: return Quoted(v.text);
+    case ValueKind::kSize: return lang::FormatQuantity(lang::Quantity::kSize, v.number);
+    case ValueKind::kDuration: return lang::FormatQuantity(lang::Quantity::kDuration, v.number);
+    case ValueKind::kRecord: {
+      if (v.fields.empty()) return v.text + " {}";
+      std::string pad(static_cast<size_t>(indent + 2), ' ');
+      std::string out = v.text + " {\n";
+      for (const auto& [name, field] : v.fields) {
+        out += pad + name + " = " + Format(field, indent + 2) + "\n";
+      }
+      return out + std::string(static_cast<size_t>(indent), ' ') + "}";
+    }
+  }
+  return "?";
+}
+
+nlohmann::ordered_json ToJson(const Value& v) {
+  switch (v.kind) {
+    case ValueKind::kInt:
+    case ValueKind::kSize:
+    case ValueKind::kDuration: return v.number;
+    case ValueKind::kBool: return v.number != 0;
+    case ValueKind::kString: return v.text;
+    case ValueKind::kRecord: {
+      nlohmann::ordered_json object = nlohmann::ordered_json::object();
+      for (const auto& [name, field] : v.fields) object[name] = ToJson(field);
+      return object;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace clive::runtime

@@ -1,0 +1,72 @@
+// Private to store/: the libgit2 object database and reference database
+// backends over LMDB, plus RAII handles for the libgit2 types we use.
+//
+// Ownership: a backend is created owned by a unique_ptr (BackendPtr). Once
+// git_odb_add_backend / git_refdb_set_backend succeeds, libgit2 owns it and
+// frees it through the backend's `free` callback, so callers release() the
+// unique_ptr exactly then. Backends keep a plain pointer to the lmdb::Env: the
+// Env must outlive every git_odb / git_refdb / git_repository built on it.
+#pragma once
+
+#include <git2.h>
+#include <git2/sys/odb_backend.h>
+#include <git2/sys/refdb_backend.h>
+#include <git2/sys/refs.h>
+#include <git2/sys/repository.h>
+
+#include <cstring>
+#include <memory>
+#include <string_view>
+
+#include "clive/store/object_id.h"
+#include "clive/store/status.h"
+#include "lmdb_env.h"
+
+namespace clive::store::internal {
+
+// One deleter for every libgit2 handle type we hold.
+struct GitFree {
+  void operator()(git_repository* p) const { git_repository_free(p); }
+  void operator()(git_odb* p) const { git_odb_free(p); }
+  void operator()(git_odb_object* p) const { git_odb_object_free(p); }
+  void operator()(git_refdb* p) const { git_refdb_free(p); }
+  void operator()(git_reference* p) const { git_reference_free(p); }
+  void operator()(git_reference_iterator* p) const { git_reference_iterator_free(p); }
+  void operator()(git_tree* p) const { git_tree_free(p); }
+  void operator()(git_commit* p) const { git_commit_free(p); }
+  void operator()(git_treebuilder* p) const { git_treebuilder_free(p); }
+  void operator()(git_signature* p) const { git_signature_free(p); }
+  void operator()(git_transaction* p) const { git_transaction_free(p); }
+  // Backends not (yet) handed to libgit2 are freed through their own callback.
+  void operator()(git_odb_backend* p) const { p->free(p); }
+  void operator()(git_refdb_backend* p) const { p->free(p); }
+};
+template <typename T>
+using GitPtr = std::unique_ptr<T, GitFree>;
+
+inline git_oid ToGit(const ObjectId& id) {
+  git_oid out;
+  std::memcpy(out.id, id.bytes.data(), ObjectId::kSize);
+  return out;
+}
+
+inline ObjectId FromGit(const git_oid& oid) {
+  ObjectId out;
+  std::memcpy(out.bytes.data(), oid.id, ObjectId::kSize);
+  return out;
+}
+
+// Maps a libgit2 return code plus git_error_last() to a Status:
+// "<context>: <libgit2 message>".
+Status GitError(std::string_view context, int rc);
+
+// Backends storing objects / refs in `env` (see lmdb_env.h for the layout).
+Expected<GitPtr<git_odb_backend>> NewOdbBackend(lmdb::Env& env);
+Expected<GitPtr<git_refdb_backend>> NewRefdbBackend(lmdb::Env& env);
+
+// An in-memory (bare, no work tree) git_repository whose object database and
+// reference database are the LMDB backends over `env`. The caller must have
+// called git_libgit2_init() and must keep `env` alive longer than the result.
+Expected<GitPtr<git_repository>> NewRepository(lmdb::Env& env);
+
+}  // namespace clive::store::internal
