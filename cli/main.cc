@@ -33,6 +33,17 @@ int main(int argc, char** argv) {
                       "Store directory (default: the nearest .clive above the current directory)");
   get_cmd->add_flag("--json", get.json, "Print the value as JSON");
 
+  // CLI11 words an unknown command as "a subcommand is required"; name it.
+  auto is_command = [&](const std::string& name) {
+    for (const CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+      if (sub->get_name() == name) return true;
+    }
+    return false;
+  };
+  if (argc > 1 && argv[1][0] != '-' && !is_command(argv[1])) {
+    std::cerr << "clivec: unknown command '" << argv[1] << "' (see clivec --help)\n";
+    return 2;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {

@@ -43,7 +43,8 @@ class SyntaxErrorListener : public antlr4::BaseErrorListener {
     for (auto [from, to] : {std::pair<std::string, std::string>{"<EOF>", "end of file"},
                             {"mismatched input", "unexpected"},
                             {"extraneous input", "unexpected"},
-                            {"no viable alternative at input", "cannot parse"}}) {
+                            {"no viable alternative at input", "cannot parse"},
+                            {"' at '", "' before '"}}) {
       for (size_t at = msg.find(from); at != std::string::npos; at = msg.find(from, at)) {
         msg.replace(at, from.size(), to);
         at += to.size();

@@ -64,8 +64,9 @@ Expected<fs::path> FindStore(const fs::path& start) {
   std::error_code ec;
   fs::path dir = fs::absolute(start, ec);
   for (; !ec; dir = dir.parent_path()) {
+    std::error_code missing;  // a missing candidate is not an error
     fs::path candidate = dir / kStoreDirName;
-    if (fs::is_directory(candidate, ec)) return candidate;
+    if (fs::is_directory(candidate, missing)) return candidate;
     if (dir == dir.root_path()) break;
   }
   return Status::NotFound("no clive store (" + std::string(kStoreDirName) + ") in " + start.string() +
