@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "clive/compiler/error_codes.h"
+#include "clive/lang/error_codes.h"
 #include "clive/lang/units.h"
 #include "suggest.h"
 
@@ -303,7 +304,7 @@ class Checker {
     int64_t factor = *lang::UnitFactor(e.name);
     int64_t value;
     if (__builtin_mul_overflow(e.int_value, factor, &value)) {
-      sink_.Error("E0002", file_, e.range, "quantity literal does not fit in 64 bits");
+      sink_.Error(lang::codes::kBadLiteral, file_, e.range, "quantity literal does not fit in 64 bits");
       return kErr;
     }
     return *q == lang::Quantity::kSize ? TypeTable::kSize : TypeTable::kDuration;

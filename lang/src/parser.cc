@@ -61,9 +61,49 @@ class SyntaxErrorListener : public antlr4::BaseErrorListener {
 
 }  // namespace
 
+namespace {
+
+// The offset of the first byte that does not start a valid UTF-8 sequence
+// (ANTLR's decoder throws on such input), or npos.
+size_t FindInvalidUtf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<unsigned char>(s[i]);
+    size_t length = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (length == 0 || i + length > s.size()) return i;
+    for (size_t k = 1; k < length; ++k) {
+      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return i;
+    }
+    i += length;
+  }
+  return std::string_view::npos;
+}
+
+// ANTLR's default recovery may delete one unexpected token to continue the
+// current rule. Deleting a declaration keyword swallows the next declaration
+// (`val a = 1 +` followed by `val b = 2` would become `1 + b`), so keywords
+// that start a declaration are never deleted: recovery resynchronizes on them.
+class DeclarationSyncStrategy : public antlr4::DefaultErrorStrategy {
+ protected:
+  antlr4::Token* singleTokenDeletion(antlr4::Parser* recognizer) override {
+    size_t next = recognizer->getInputStream()->LA(1);
+    for (std::string_view keyword : {"'val'", "'type'", "'import'"}) {
+      if (recognizer->getVocabulary().getLiteralName(next) == keyword) return nullptr;
+    }
+    return antlr4::DefaultErrorStrategy::singleTokenDeletion(recognizer);
+  }
+};
+
+}  // namespace
+
 std::unique_ptr<SyntaxTree> Parse(const SourceFile& file, DiagnosticSink& sink) {
   auto tree = std::make_unique<SyntaxTree>();
   tree->file = &file;
+  if (size_t bad = FindInvalidUtf8(file.text()); bad != std::string_view::npos) {
+    auto at = static_cast<uint32_t>(bad);
+    sink.Error(codes::kInvalidUtf8, file, {at, at + 1}, "source file is not valid UTF-8");
+    return tree;
+  }
 
   antlr4::ANTLRInputStream input(file.text());
   antlr::CliveLexer lexer(&input);
@@ -85,7 +125,7 @@ std::unique_ptr<SyntaxTree> Parse(const SourceFile& file, DiagnosticSink& sink) 
     parser.reset();
     parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
         antlr4::atn::PredictionMode::LL);
-    parser.setErrorHandler(std::make_shared<antlr4::DefaultErrorStrategy>());
+    parser.setErrorHandler(std::make_shared<DeclarationSyncStrategy>());
     SyntaxErrorListener listener(file, sink);
     parser.addErrorListener(&listener);
     root = parser.file();

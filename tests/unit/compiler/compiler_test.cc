@@ -1,1 +1,176 @@
+// Unit tests of the checker and of the JIT: types, errors, evaluation order,
+// and compiled code computing the right values.
 #include <gtest/gtest.h>
+
+#include "clive/compiler/checker.h"
+#include "clive/compiler/jit.h"
+#include "clive/lang/parser.h"
+
+namespace clive::compiler {
+namespace {
+
+struct Compiled {
+  std::unique_ptr<lang::SourceFile> file;
+  lang::DiagnosticSink sink;
+  std::unique_ptr<lang::SyntaxTree> tree;
+  std::unique_ptr<CheckedModule> module;
+
+  std::vector<std::string> Codes() const {
+    std::vector<std::string> codes;
+    for (const auto& d : sink.diagnostics()) codes.push_back(d.code);
+    return codes;
+  }
+  uint32_t CellIndex(std::string_view name) const {
+    for (uint32_t i = 0; i < module->cells.size(); ++i) {
+      if (module->cells[i].name == name) return i;
+    }
+    return lang::kNone;
+  }
+};
+
+std::unique_ptr<Compiled> CheckText(std::string text) {
+  auto c = std::make_unique<Compiled>();
+  c->file = std::make_unique<lang::SourceFile>("test.cl", std::move(text));
+  c->tree = lang::Parse(*c->file, c->sink);
+  c->module = Check(*c->tree, c->sink);
+  return c;
+}
+
+TEST(Checker, InfersCellTypesAndRecords) {
+  auto c = CheckText(
+      "type R { n: Int = 1; s: Size = 1.GB }\n"
+      "val a = R {}\n"
+      "val b = a.s + 2.GiB\n"
+      "val c = \"x\" + \"y\"\n"
+      "val d = 3 > 2 && true\n");
+  ASSERT_FALSE(c->sink.has_errors()) << lang::Render(c->sink.diagnostics()[0]);
+  const TypeTable& types = c->module->types;
+  EXPECT_EQ(types.Name(c->module->cells[c->CellIndex("a")].type), "R");
+  EXPECT_EQ(c->module->cells[c->CellIndex("b")].type, TypeTable::kSize);
+  EXPECT_EQ(c->module->cells[c->CellIndex("c")].type, TypeTable::kString);
+  EXPECT_EQ(c->module->cells[c->CellIndex("d")].type, TypeTable::kBool);
+}
+
+TEST(Checker, OrdersCellsByDependenciesAcrossForwardReferences) {
+  auto c = CheckText("val total = base * 2\nval base = 21\n");
+  ASSERT_FALSE(c->sink.has_errors());
+  const auto& order = c->module->eval_order;
+  ASSERT_EQ(order.size(), 2u);
+  EXPECT_EQ(order[0], c->CellIndex("base"));
+  EXPECT_EQ(order[1], c->CellIndex("total"));
+  EXPECT_EQ(c->module->cells[c->CellIndex("total")].type, TypeTable::kInt);
+}
+
+TEST(Checker, ReportsEachErrorOnceWithoutCascades) {
+  // `a` is wrong; `b` reads `a` and must not produce a second error.
+  auto c = CheckText("val a = nope\nval b = a + 1\nval c = b.field\n");
+  EXPECT_EQ(c->Codes(), std::vector<std::string>({"E0101"}));
+}
+
+TEST(Checker, ErrorCodes) {
+  EXPECT_EQ(CheckText("val a: Int = true\n")->Codes(), std::vector<std::string>({"E0102"}));
+  EXPECT_EQ(CheckText("type T { x: Int }\nval a = T { x = 1 }.y\n")->Codes(),
+            std::vector<std::string>({"E0103"}));
+  EXPECT_EQ(CheckText("type T { x: Int }\nval a = T {}\n")->Codes(), std::vector<std::string>({"E0104"}));
+  EXPECT_EQ(CheckText("val a = 1\nval a = 2\n")->Codes(), std::vector<std::string>({"E0105"}));
+  EXPECT_EQ(CheckText("type T { x: Int = 0 }\nval a = T { x = 1 x = 2 }\n")->Codes(),
+            std::vector<std::string>({"E0106"}));
+  EXPECT_EQ(CheckText("val a = 3.parsecs\n")->Codes(), std::vector<std::string>({"E0107"}));
+  EXPECT_EQ(CheckText("val a = 1.GB * 1.GB\n")->Codes(), std::vector<std::string>({"E0108"}));
+  EXPECT_EQ(CheckText("val a = b\nval b = a\n")->Codes(), std::vector<std::string>({"E0109"}));
+  EXPECT_EQ(CheckText("val a = (1 + 2) { }\n")->Codes(), std::vector<std::string>({"E0001"}));
+  EXPECT_EQ(CheckText("val a = Int { }\n")->Codes(), std::vector<std::string>({"E0111"}));
+  EXPECT_EQ(CheckText("val a: Strng = \"\"\n")->Codes(), std::vector<std::string>({"E0100"}));
+}
+
+TEST(Checker, DidYouMeanSuggestsCloseNames) {
+  auto c = CheckText("type Server { port: Int = 1 }\nval s = Server { prot = 2 }\n");
+  ASSERT_EQ(c->sink.error_count(), 1u);
+  EXPECT_NE(c->sink.diagnostics()[0].message.find("did you mean `port`?"), std::string::npos);
+}
+
+class JitTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto jit = Jit::Create();
+    ASSERT_TRUE(jit.ok()) << jit.status().message();
+    jit_ = std::move(*jit);
+  }
+
+  // Runs every cell of `text` and returns the raw slot of cell `name`.
+  uint64_t Eval(const Compiled& c, std::string_view name, abi::Context& ctx, bool expect_ok = true) {
+    auto loaded = jit_->Load(*c.module, "test" + std::to_string(counter_++));
+    EXPECT_TRUE(loaded.ok()) << loaded.status().message();
+    uint64_t result = 0;
+    for (uint32_t cell : c.module->eval_order) {
+      auto compiled = (*loaded)->Cell(c.module->cells[cell].name);
+      EXPECT_TRUE(compiled.ok());
+      bool ok = compiled->evaluate(&ctx);
+      if (c.module->cells[cell].name == name) {
+        EXPECT_EQ(ok, expect_ok);
+        result = *compiled->slot;
+      }
+    }
+    return result;
+  }
+
+  std::unique_ptr<Jit> jit_;
+  int counter_ = 0;
+};
+
+TEST_F(JitTest, ComputesIntegersSizesAndBooleans) {
+  auto c = CheckText(
+      "val a = 40 + 2\nval b = a * 2 - 4\nval m = 1.GiB + 512.MiB\n"
+      "val t = a == 42 && !(b < 0)\nval q = 7 / 2 + 7 % 2\n");
+  ASSERT_FALSE(c->sink.has_errors());
+  abi::Context ctx;
+  EXPECT_EQ(Eval(*c, "a", ctx), 42u);
+  EXPECT_EQ(Eval(*c, "b", ctx), 80u);
+  EXPECT_EQ(Eval(*c, "m", ctx), (1ull << 30) + (512ull << 20));
+  EXPECT_EQ(Eval(*c, "t", ctx), 1u);
+  EXPECT_EQ(Eval(*c, "q", ctx), 4u);
+}
+
+TEST_F(JitTest, BuildsRecordsWithDefaultsAndStrings) {
+  auto c = CheckText(
+      "type Inner { z: Int = 9 }\n"
+      "type R { name: String; n: Int = 5; inner: Inner = Inner {} }\n"
+      "val r = R { name = \"ab\" + \"cd\" }\n"
+      "val z = r.inner.z + r.n\n");
+  ASSERT_FALSE(c->sink.has_errors());
+  abi::Context ctx;
+  uint64_t slot = Eval(*c, "r", ctx);
+  const auto* fields = reinterpret_cast<const uint64_t*>(slot);
+  EXPECT_EQ(abi::StringView(reinterpret_cast<const void*>(fields[0])), "abcd");
+  EXPECT_EQ(fields[1], 5u);
+  EXPECT_EQ(reinterpret_cast<const uint64_t*>(fields[2])[0], 9u);
+  EXPECT_EQ(Eval(*c, "z", ctx), 14u);
+}
+
+TEST_F(JitTest, OverflowAndDivisionByZeroAreRuntimeErrorsWithPositions) {
+  auto c = CheckText("val big = 9223372036854775807\nval over = big + 1\n");
+  ASSERT_FALSE(c->sink.has_errors());
+  abi::Context ctx;
+  Eval(*c, "over", ctx, /*expect_ok=*/false);
+  ASSERT_TRUE(ctx.failure().has_value());
+  EXPECT_EQ(ctx.failure()->error, abi::RuntimeError::kIntegerOverflow);
+  EXPECT_EQ(c->file->Slice({ctx.failure()->begin, ctx.failure()->end}), "big + 1");
+
+  auto d = CheckText("val zero = 0\nval q = 1 / zero\n");
+  abi::Context ctx2;
+  Eval(*d, "q", ctx2, /*expect_ok=*/false);
+  ASSERT_TRUE(ctx2.failure().has_value());
+  EXPECT_EQ(ctx2.failure()->error, abi::RuntimeError::kDivisionByZero);
+}
+
+TEST_F(JitTest, EmitsIrWithOneFunctionPerCell) {
+  auto c = CheckText("val a = 1\nval b = a + 1\n");
+  auto ir = jit_->EmitIR(*c->module, "unit");
+  ASSERT_TRUE(ir.ok());
+  EXPECT_NE(ir->find("define i1 @unit.cell.a(ptr"), std::string::npos);
+  EXPECT_NE(ir->find("define i1 @unit.cell.b(ptr"), std::string::npos);
+  EXPECT_NE(ir->find("llvm.sadd.with.overflow.i64"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace clive::compiler

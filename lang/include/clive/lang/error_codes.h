@@ -4,6 +4,7 @@
 namespace clive::lang::codes {
 
 inline constexpr const char* kSyntax = "E0001";
-inline constexpr const char* kBadLiteral = "E0002";  // out of range, bad escape
+inline constexpr const char* kBadLiteral = "E0002";  // out of range
+inline constexpr const char* kInvalidUtf8 = "E0003";
 
 }  // namespace clive::lang::codes
