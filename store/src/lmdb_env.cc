@@ -8,6 +8,8 @@ namespace {
 
 constexpr unsigned kMaxDbs = 4;  // objects, refs, meta, and room for reflogs.
 constexpr std::string_view kFormatKey = "format";
+constexpr std::string_view kHeadRef = "HEAD";
+constexpr std::string_view kDefaultBranch = "refs/heads/main";
 
 MDB_val ToVal(std::string_view s) {
   // LMDB never writes through mv_data for keys or for values passed to put.
@@ -35,7 +37,8 @@ struct CursorCloser {
 using CursorPtr = std::unique_ptr<MDB_cursor, CursorCloser>;
 
 bool ValidObjectType(uint8_t t) {
-  return t >= static_cast<uint8_t>(ObjectType::kCommit) && t <= static_cast<uint8_t>(ObjectType::kTag);
+  return t >= static_cast<uint8_t>(ObjectType::kCommit) &&
+         t <= static_cast<uint8_t>(ObjectType::kTag);
 }
 
 Expected<RefRecord> DecodeRef(const Env& env, std::string_view name, std::string_view value) {
@@ -99,8 +102,7 @@ Env::~Env() { mdb_env_close(env_); }
 size_t Env::max_key_size() const { return static_cast<size_t>(mdb_env_get_maxkeysize(env_)); }
 
 Status Env::Error(std::string_view what, int rc) const {
-  std::string msg =
-      std::string(what) + " in store at " + path_.string() + ": " + mdb_strerror(rc);
+  std::string msg = std::string(what) + " in store at " + path_.string() + ": " + mdb_strerror(rc);
   if (IsPermissionError(rc)) return Status::PermissionDenied(std::move(msg));
   if (rc == MDB_CORRUPTED || rc == MDB_PAGE_NOTFOUND || rc == MDB_INVALID) {
     return Status::Corruption(std::move(msg));
@@ -139,8 +141,8 @@ Status Env::InitDatabases() {
     if (!format) return format.status();
     if (!*format || **format != kStoreFormat) {
       return Status::Corruption("cannot open store at " + path_.string() +
-                                ": unsupported store format '" +
-                                std::string(format->value_or("")) + "'");
+                                ": unsupported store format '" + std::string(format->value_or("")) +
+                                "'");
     }
   }
   if (rc = mdb_dbi_open(txn->handle(), "objects", MDB_CREATE, &objects_); rc != 0) {
@@ -148,6 +150,12 @@ Status Env::InitDatabases() {
   }
   if (rc = mdb_dbi_open(txn->handle(), "refs", MDB_CREATE, &refs_); rc != 0) {
     return Error("cannot open refs database", rc);
+  }
+  if (fresh) {
+    // Like `git init`: every Git repository has a HEAD, and libgit2 relies on
+    // it (renaming a ref, for one, fails without it). The branch is unborn
+    // until someone creates it.
+    CLIVE_RETURN_IF_ERROR(PutRef(*txn, kHeadRef, RefRecord::Symbolic(std::string(kDefaultBranch))));
   }
   // Database handles opened in a write transaction become usable by other
   // transactions only once it commits.
@@ -240,8 +248,8 @@ Expected<std::optional<StoredObject>> GetObject(Txn& txn, const ObjectId& id) {
   if (!*value) return std::optional<StoredObject>();
   const std::string_view v = **value;
   auto corrupt = [&](std::string_view why) {
-    return Status::Corruption("object " + id.Hex() + " in store at " +
-                              txn.env().path().string() + " is corrupt: " + std::string(why));
+    return Status::Corruption("object " + id.Hex() + " in store at " + txn.env().path().string() +
+                              " is corrupt: " + std::string(why));
   };
   if (v.size() < 2) return corrupt("truncated record");
   if (static_cast<uint8_t>(v[0]) != kObjectFormatRaw) {
@@ -254,8 +262,7 @@ Expected<std::optional<StoredObject>> GetObject(Txn& txn, const ObjectId& id) {
 
 Status PutObject(Txn& txn, const ObjectId& id, ObjectType type, std::string_view data) {
   if (!ValidObjectType(static_cast<uint8_t>(type))) {
-    return Status::InvalidArgument("invalid object type " +
-                                   std::to_string(static_cast<int>(type)));
+    return Status::InvalidArgument("invalid object type " + std::to_string(static_cast<int>(type)));
   }
   std::string value;
   value.reserve(2 + data.size());
@@ -311,8 +318,8 @@ Expected<bool> DeleteRef(Txn& txn, std::string_view name) {
 Status ScanRefs(Txn& txn, std::string_view prefix,
                 const std::function<bool(std::string_view, const RefRecord&)>& visit) {
   Status decode_error;
-  CLIVE_RETURN_IF_ERROR(txn.Scan(
-      txn.env().refs(), prefix, [&](std::string_view name, std::string_view value) {
+  CLIVE_RETURN_IF_ERROR(
+      txn.Scan(txn.env().refs(), prefix, [&](std::string_view name, std::string_view value) {
         if (!name.starts_with(prefix)) return false;  // keys are sorted: done.
         auto record = DecodeRef(txn.env(), name, value);
         if (!record) {
@@ -337,10 +344,11 @@ Expected<std::optional<std::string>> FindRefConflict(Txn& txn, std::string_view 
   // ...or one that lives below `name` ("a/b/c/d" for "a/b/c").
   const std::string dir = std::string(name) + "/";
   std::optional<std::string> below;
-  CLIVE_RETURN_IF_ERROR(txn.Scan(txn.env().refs(), dir, [&](std::string_view key, std::string_view) {
-    if (key.starts_with(dir)) below = std::string(key);
-    return false;
-  }));
+  CLIVE_RETURN_IF_ERROR(
+      txn.Scan(txn.env().refs(), dir, [&](std::string_view key, std::string_view) {
+        if (key.starts_with(dir)) below = std::string(key);
+        return false;
+      }));
   return below;
 }
 

@@ -9,6 +9,7 @@
 //   "refs":    key = ref name,
 //              value = 'O' + 20 oid bytes (direct) or 'S' + target name (symbolic).
 //   "meta":    key "format" = kStoreFormat.
+// A new store starts with HEAD as a symbolic ref to refs/heads/main.
 #pragma once
 
 #include <lmdb.h>
@@ -129,9 +130,7 @@ struct RefRecord {
   std::string target;  // kSymbolic
 
   static RefRecord Direct(const ObjectId& id) { return {Kind::kDirect, id, {}}; }
-  static RefRecord Symbolic(std::string target) {
-    return {Kind::kSymbolic, {}, std::move(target)};
-  }
+  static RefRecord Symbolic(std::string target) { return {Kind::kSymbolic, {}, std::move(target)}; }
   bool symbolic() const { return kind == Kind::kSymbolic; }
   // For messages: the hex id, or "symbolic ref to <target>".
   std::string Describe() const;

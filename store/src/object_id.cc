@@ -20,8 +20,8 @@ int HexValue(char c) {
 Expected<ObjectId> ObjectId::FromHex(std::string_view hex) {
   if (hex.size() != 2 * kSize) {
     return Status::InvalidArgument("invalid object id '" + std::string(hex.substr(0, 64)) +
-                                   "': expected 40 hex digits, got " +
-                                   std::to_string(hex.size()) + " characters");
+                                   "': expected 40 hex digits, got " + std::to_string(hex.size()) +
+                                   " characters");
   }
   ObjectId id;
   for (size_t i = 0; i < kSize; ++i) {

@@ -94,7 +94,8 @@ int FindByPrefix(OdbBackend& self, Txn& txn, const git_oid& prefix, size_t len, 
                                    " in store at " + self.env->path().string()));
   }
   if (matches > 1) {
-    git_error_set_str(GIT_ERROR_ODB, ("object prefix " + std::string(hex) + " is ambiguous").c_str());
+    git_error_set_str(GIT_ERROR_ODB,
+                      ("object prefix " + std::string(hex) + " is ambiguous").c_str());
     return GIT_EAMBIGUOUS;
   }
   return 0;
@@ -113,8 +114,8 @@ int Read(void** data, size_t* len, git_object_t* type, git_odb_backend* backend,
   });
 }
 
-int ReadPrefix(git_oid* out, void** data, size_t* len, git_object_t* type,
-               git_odb_backend* backend, const git_oid* prefix, size_t prefix_len) {
+int ReadPrefix(git_oid* out, void** data, size_t* len, git_object_t* type, git_odb_backend* backend,
+               const git_oid* prefix, size_t prefix_len) {
   return Guarded([&]() -> int {
     auto& self = Self(backend);
     auto txn = Txn::Begin(*self.env, Txn::Mode::kRead);
@@ -179,8 +180,7 @@ int Exists(git_odb_backend* backend, const git_oid* oid) {
   return rc == 1 ? 1 : 0;
 }
 
-int ExistsPrefix(git_oid* out, git_odb_backend* backend, const git_oid* prefix,
-                 size_t prefix_len) {
+int ExistsPrefix(git_oid* out, git_odb_backend* backend, const git_oid* prefix, size_t prefix_len) {
   return Guarded([&]() -> int {
     auto& self = Self(backend);
     auto txn = Txn::Begin(*self.env, Txn::Mode::kRead);

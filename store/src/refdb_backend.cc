@@ -57,9 +57,7 @@ struct RefIterator {
 };
 static_assert(std::is_standard_layout_v<RefIterator>);
 
-RefdbBackend& Self(git_refdb_backend* backend) {
-  return *reinterpret_cast<RefdbBackend*>(backend);
-}
+RefdbBackend& Self(git_refdb_backend* backend) { return *reinterpret_cast<RefdbBackend*>(backend); }
 RefIterator& Self(git_reference_iterator* iter) { return *reinterpret_cast<RefIterator*>(iter); }
 
 int Fail(int code, const std::string& message) {
@@ -134,8 +132,8 @@ int CheckNoConflict(Txn& txn, const std::string& name) {
   auto conflict = lmdb::FindRefConflict(txn, name);
   if (!conflict) return Report(conflict.status());
   if (*conflict) {
-    return Fail(GIT_EEXISTS, "path to reference '" + name + "' collides with existing one '" +
-                                 **conflict + "'");
+    return Fail(GIT_EEXISTS,
+                "path to reference '" + name + "' collides with existing one '" + **conflict + "'");
   }
   return 0;
 }
@@ -247,8 +245,7 @@ int Write(git_refdb_backend* backend, const git_reference* ref, int force,
 }
 
 int Rename(git_reference** out, git_refdb_backend* backend, const char* old_name,
-           const char* new_name, int force, const git_signature* /*who*/,
-           const char* /*message*/) {
+           const char* new_name, int force, const git_signature* /*who*/, const char* /*message*/) {
   return Guarded([&]() -> int {
     if (out != nullptr) *out = nullptr;
     const std::string from = old_name;
@@ -315,8 +312,7 @@ int ApplyBatch(RefdbBackend& self, const std::vector<PendingChange>& batch) {
     auto current = lmdb::GetRef(*txn, change.name);
     if (!current) return Report(current.status());
     if (*current != change.seen) {
-      return Fail(GIT_EMODIFIED,
-                  "reference '" + change.name + "' changed since it was locked");
+      return Fail(GIT_EMODIFIED, "reference '" + change.name + "' changed since it was locked");
     }
   }
   // Deletions first, so a batch may replace "a" by "a/b".

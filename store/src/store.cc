@@ -103,9 +103,7 @@ static_assert(static_cast<int>(ObjectType::kCommit) == GIT_OBJECT_COMMIT &&
               static_cast<int>(ObjectType::kBlob) == GIT_OBJECT_BLOB &&
               static_cast<int>(ObjectType::kTag) == GIT_OBJECT_TAG);
 
-bool ValidType(ObjectType type) {
-  return type >= ObjectType::kCommit && type <= ObjectType::kTag;
-}
+bool ValidType(ObjectType type) { return type >= ObjectType::kCommit && type <= ObjectType::kTag; }
 
 // One reference on libgit2's global state: git_libgit2_init/shutdown are
 // reference-counted, so every Store holds its own.
@@ -117,7 +115,9 @@ class Libgit2Session {
   }
   Libgit2Session(const Libgit2Session&) = delete;
   Libgit2Session& operator=(const Libgit2Session&) = delete;
-  Status status() const { return rc_ >= 0 ? Status::Ok() : GitError("cannot initialise libgit2", rc_); }
+  Status status() const {
+    return rc_ >= 0 ? Status::Ok() : GitError("cannot initialise libgit2", rc_);
+  }
 
  private:
   int rc_;
@@ -352,10 +352,10 @@ Expected<ObjectId> StoreImpl::WriteCommit(const Commit& commit) {
   GitPtr<git_signature> signature(raw_sig);
 
   git_oid oid;
-  if (int rc = git_commit_create(&oid, repo_.get(), /*update_ref=*/nullptr, signature.get(),
-                                 signature.get(), /*message_encoding=*/nullptr,
-                                 commit.message.c_str(), tree->get(), parent_ptrs.size(),
-                                 parent_ptrs.data());
+  if (int rc =
+          git_commit_create(&oid, repo_.get(), /*update_ref=*/nullptr, signature.get(),
+                            signature.get(), /*message_encoding=*/nullptr, commit.message.c_str(),
+                            tree->get(), parent_ptrs.size(), parent_ptrs.data());
       rc < 0) {
     return GitError("cannot write commit", rc);
   }
@@ -403,9 +403,8 @@ Expected<ObjectId> StoreImpl::ReadRef(std::string_view name) {
     }
     if (!(*record)->symbolic()) return (*record)->id;
     if (depth == kMaxSymrefDepth) {
-      return Status::InvalidArgument("cannot resolve ref " + std::string(name) +
-                                     ": more than " + std::to_string(kMaxSymrefDepth) +
-                                     " levels of symbolic refs");
+      return Status::InvalidArgument("cannot resolve ref " + std::string(name) + ": more than " +
+                                     std::to_string(kMaxSymrefDepth) + " levels of symbolic refs");
     }
     current = (*record)->target;
   }
@@ -453,11 +452,10 @@ Status StoreImpl::ApplyRefUpdates(Txn& txn, const std::vector<RefUpdate>& update
     auto current = lmdb::GetRef(txn, update.name);
     if (!current) return current.status();
     // As in git, expecting the zero id means expecting the ref to be absent.
-    const bool want_absent =
-        update.expect == RefUpdate::Expect::kAbsent || update.old_id.IsZero();
-    const bool matches = want_absent ? !current->has_value()
-                                     : (*current && !(*current)->symbolic() &&
-                                        (*current)->id == update.old_id);
+    const bool want_absent = update.expect == RefUpdate::Expect::kAbsent || update.old_id.IsZero();
+    const bool matches =
+        want_absent ? !current->has_value()
+                    : (*current && !(*current)->symbolic() && (*current)->id == update.old_id);
     if (!matches) {
       return Status::RefChanged("ref " + update.name + " changed: expected " +
                                 (want_absent ? std::string("nothing") : update.old_id.Hex()) +

@@ -4,104 +4,10 @@
 // Besides the public API, the interop tests reach libgit2 through the store's
 // private backends (store/src/backends.h) to check that git_odb / git_refdb
 // calls see, and honour, the same data.
-#include <fnmatch.h>
-#include <git2.h>
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cstdlib>
-#include <ctime>
-#include <filesystem>
-#include <fstream>
-#include <functional>
-#include <map>
-#include <string>
-#include <vector>
-
-#include "../../../store/src/backends.h"
-#include "../../../store/src/lmdb_env.h"
-#include "clive/store/store.h"
+#include "store_test_util.h"
 
 namespace clive::store {
 namespace {
-
-namespace fs = std::filesystem;
-using internal::FromGit;
-using internal::GitPtr;
-using internal::ToGit;
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
-using ::testing::Pair;
-
-const Status& StatusOf(const Status& s) { return s; }
-template <typename T>
-const Status& StatusOf(const Expected<T>& e) {
-  return e.status();
-}
-
-#define ASSERT_OK(expr)                                                   \
-  do {                                                                    \
-    const auto& _clive_result = (expr);                                   \
-    ASSERT_TRUE(_clive_result.ok()) << StatusOf(_clive_result).ToString(); \
-  } while (0)
-
-#define CLIVE_CAT_INNER(a, b) a##b
-#define CLIVE_CAT(a, b) CLIVE_CAT_INNER(a, b)
-#define ASSERT_OK_AND_ASSIGN(lhs, expr) \
-  ASSERT_OK_AND_ASSIGN_IMPL(CLIVE_CAT(_clive_expected_, __LINE__), lhs, expr)
-#define ASSERT_OK_AND_ASSIGN_IMPL(tmp, lhs, expr)            \
-  auto tmp = (expr);                                         \
-  ASSERT_TRUE(tmp.ok()) << tmp.status().ToString(); \
-  lhs = std::move(tmp).value()
-
-ObjectId Id(std::string_view hex) { return ObjectId::FromHex(hex).value(); }
-
-// What `git hash-object -t <type>` computes, via libgit2's own hashing.
-ObjectId GitHash(ObjectType type, std::string_view data) {
-  git_oid oid;
-  EXPECT_EQ(git_odb_hash(&oid, data.data(), data.size(), static_cast<git_object_t>(type)), 0);
-  return FromGit(oid);
-}
-
-std::string Raw(const ObjectId& id) { return {reinterpret_cast<const char*>(id.bytes.data()), 20}; }
-
-class StoreTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    git_libgit2_init();  // for the libgit2 calls the tests make themselves.
-    std::string tmpl = ::testing::TempDir() + "clive-store-test-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    root_ = tmpl;
-    dir_ = root_ / "store";
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::permissions(root_, fs::perms::owner_all, fs::perm_options::add, ec);
-    fs::remove_all(root_, ec);
-    git_libgit2_shutdown();
-  }
-
-  std::unique_ptr<Store> Open(const StoreOptions& options = {}) {
-    auto store = Store::Open(dir_, options);
-    EXPECT_TRUE(store.ok()) << store.status().ToString();
-    return store.ok() ? std::move(store).value() : nullptr;
-  }
-
-  // Runs `body` against a libgit2 repository over the store's backends. No
-  // Store may be open on dir_ meanwhile (LMDB allows one env per process).
-  void WithRepository(const std::function<void(git_repository*)>& body) {
-    auto env = lmdb::Env::Open(dir_, {});
-    ASSERT_TRUE(env.ok()) << env.status().ToString();
-    auto repo = internal::NewRepository(**env);
-    ASSERT_TRUE(repo.ok()) << repo.status().ToString();
-    body(repo->get());
-  }
-
-  fs::path root_;
-  fs::path dir_;
-};
 
 // --- ObjectId ---
 
@@ -115,8 +21,7 @@ TEST(ObjectIdTest, HexRoundTripAndValidation) {
   EXPECT_FALSE(id->IsZero());
   EXPECT_TRUE(ObjectId().IsZero());
   EXPECT_EQ(ObjectId::FromHex(hex.substr(1)).status().code(), Status::Code::kInvalidArgument);
-  EXPECT_EQ(ObjectId::FromHex("g" + hex.substr(1)).status().code(),
-            Status::Code::kInvalidArgument);
+  EXPECT_EQ(ObjectId::FromHex("g" + hex.substr(1)).status().code(), Status::Code::kInvalidArgument);
 }
 
 // --- objects ---
@@ -227,8 +132,8 @@ TEST_F(StoreTest, TreeIsSortedTheGitWayAndRoundTrips) {
                                                         {"lib", sub, TreeEntry::Mode::kTree},
                                                         {"a", blob_a, TreeEntry::Mode::kBlob}}));
   const std::string raw = "100644 a" + std::string(1, '\0') + Raw(blob_a) + "100644 lib.txt" +
-                          std::string(1, '\0') + Raw(blob_b) + "40000 lib" +
-                          std::string(1, '\0') + Raw(sub);
+                          std::string(1, '\0') + Raw(blob_b) + "40000 lib" + std::string(1, '\0') +
+                          Raw(sub);
   EXPECT_EQ(tree, GitHash(ObjectType::kTree, raw));
 
   ASSERT_OK_AND_ASSIGN(std::vector<TreeEntry> entries, store->ReadTree(tree));
@@ -253,7 +158,8 @@ TEST_F(StoreTest, BadTreesAreRejected) {
   EXPECT_FALSE(store->WriteTree({{"f", missing, TreeEntry::Mode::kBlob}}).ok());
   EXPECT_FALSE(store->WriteTree({{"f", blob, TreeEntry::Mode::kTree}}).ok());  // type mismatch
   EXPECT_FALSE(store->WriteTree({{"a/b", blob, TreeEntry::Mode::kBlob}}).ok());
-  auto dup = store->WriteTree({{"f", blob, TreeEntry::Mode::kBlob}, {"f", blob, TreeEntry::Mode::kBlob}});
+  auto dup =
+      store->WriteTree({{"f", blob, TreeEntry::Mode::kBlob}, {"f", blob, TreeEntry::Mode::kBlob}});
   ASSERT_FALSE(dup.ok());
   EXPECT_EQ(dup.status().code(), Status::Code::kInvalidArgument);
   EXPECT_FALSE(store->ReadTree(blob).ok());  // a blob is not a tree
@@ -311,189 +217,6 @@ TEST_F(StoreTest, CommitTimeZeroMeansNowAndBadInputsFail) {
   EXPECT_FALSE(store->ReadCommit(tree).ok());  // a tree is not a commit
 }
 
-// --- refs ---
-
-class RefsTest : public StoreTest {
- protected:
-  void SetUp() override {
-    StoreTest::SetUp();
-    store_ = Open();
-    ASSERT_TRUE(store_);
-    for (const char* content : {"one", "two", "three"}) {
-      ASSERT_OK_AND_ASSIGN(ObjectId id, store_->WriteObject(ObjectType::kBlob, content));
-      ids_.push_back(id);
-    }
-  }
-  void TearDown() override {
-    store_.reset();
-    StoreTest::TearDown();
-  }
-  static RefUpdate Set(std::string name, ObjectId id) { return {std::move(name), id}; }
-  static RefUpdate Create(std::string name, ObjectId id) {
-    return {std::move(name), id, RefUpdate::Expect::kAbsent};
-  }
-  static RefUpdate Cas(std::string name, ObjectId old_id, std::optional<ObjectId> id) {
-    return {std::move(name), id, RefUpdate::Expect::kValue, old_id};
-  }
-  ObjectId MustRead(std::string_view name) {
-    auto id = store_->ReadRef(name);
-    EXPECT_TRUE(id.ok()) << id.status().ToString();
-    return id.ok() ? *id : ObjectId();
-  }
-
-  std::unique_ptr<Store> store_;
-  std::vector<ObjectId> ids_;
-};
-
-TEST_F(RefsTest, CreateReadAndListByPrefix) {
-  ASSERT_OK(store_->UpdateRefs({Create("refs/heads/main", ids_[0]),
-                                Create("refs/heads/dev", ids_[1]),
-                                Create("refs/tags/v1", ids_[2])}));
-  EXPECT_EQ(MustRead("refs/heads/main"), ids_[0]);
-  EXPECT_EQ(MustRead("refs/tags/v1"), ids_[2]);
-  ASSERT_OK_AND_ASSIGN(auto heads, store_->ListRefs("refs/heads/"));
-  EXPECT_THAT(heads, ElementsAre(Pair("refs/heads/dev", ids_[1]), Pair("refs/heads/main", ids_[0])));
-  ASSERT_OK_AND_ASSIGN(auto all, store_->ListRefs(""));
-  EXPECT_EQ(all.size(), 3u);
-  ASSERT_OK_AND_ASSIGN(auto none, store_->ListRefs("refs/remotes/"));
-  EXPECT_TRUE(none.empty());
-  auto missing = store_->ReadRef("refs/heads/nope");
-  ASSERT_FALSE(missing.ok());
-  EXPECT_TRUE(missing.status().IsNotFound());
-}
-
-TEST_F(RefsTest, CompareAndSwap) {
-  ASSERT_OK(store_->UpdateRefs({Create("refs/heads/main", ids_[0])}));
-  ASSERT_OK(store_->UpdateRefs({Cas("refs/heads/main", ids_[0], ids_[1])}));
-  EXPECT_EQ(MustRead("refs/heads/main"), ids_[1]);
-
-  Status lost = store_->UpdateRefs({Cas("refs/heads/main", ids_[0], ids_[2])});
-  ASSERT_TRUE(lost.IsRefChanged()) << lost.ToString();
-  EXPECT_EQ(lost.message(), "ref refs/heads/main changed: expected " + ids_[0].Hex() +
-                                ", found " + ids_[1].Hex());
-  EXPECT_EQ(MustRead("refs/heads/main"), ids_[1]);
-
-  Status gone = store_->UpdateRefs({Cas("refs/heads/other", ids_[0], ids_[2])});
-  ASSERT_TRUE(gone.IsRefChanged());
-  EXPECT_THAT(gone.message(), HasSubstr("found nothing"));
-}
-
-TEST_F(RefsTest, ExpectAbsentFailsWhenTheRefExists) {
-  ASSERT_OK(store_->UpdateRefs({Create("refs/heads/main", ids_[0])}));
-  Status again = store_->UpdateRefs({Create("refs/heads/main", ids_[1])});
-  ASSERT_TRUE(again.IsRefChanged()) << again.ToString();
-  EXPECT_EQ(again.message(),
-            "ref refs/heads/main changed: expected nothing, found " + ids_[0].Hex());
-  EXPECT_EQ(MustRead("refs/heads/main"), ids_[0]);
-  // kAnything overwrites unconditionally.
-  ASSERT_OK(store_->UpdateRefs({Set("refs/heads/main", ids_[2])}));
-  EXPECT_EQ(MustRead("refs/heads/main"), ids_[2]);
-}
-
-TEST_F(RefsTest, FailedBatchAppliesNothing) {
-  ASSERT_OK(store_->UpdateRefs({Create("refs/heads/a", ids_[0]), Create("refs/heads/b", ids_[0])}));
-  Status status = store_->UpdateRefs({Cas("refs/heads/a", ids_[0], ids_[1]),   // would succeed
-                                      Create("refs/heads/new", ids_[1]),       // would succeed
-                                      Cas("refs/heads/b", ids_[2], ids_[1])});  // fails
-  ASSERT_TRUE(status.IsRefChanged()) << status.ToString();
-  EXPECT_THAT(status.message(), HasSubstr("refs/heads/b"));
-  EXPECT_EQ(MustRead("refs/heads/a"), ids_[0]);
-  EXPECT_TRUE(store_->ReadRef("refs/heads/new").status().IsNotFound());
-
-  // The same batch with the right expectation applies completely.
-  ASSERT_OK(store_->UpdateRefs({Cas("refs/heads/a", ids_[0], ids_[1]),
-                                Create("refs/heads/new", ids_[1]),
-                                Cas("refs/heads/b", ids_[0], ids_[1])}));
-  EXPECT_EQ(MustRead("refs/heads/a"), ids_[1]);
-  EXPECT_EQ(MustRead("refs/heads/b"), ids_[1]);
-  EXPECT_EQ(MustRead("refs/heads/new"), ids_[1]);
-}
-
-TEST_F(RefsTest, Delete) {
-  ASSERT_OK(store_->UpdateRefs({Create("refs/heads/a", ids_[0]), Create("refs/heads/b", ids_[1])}));
-  Status wrong = store_->UpdateRefs({Cas("refs/heads/a", ids_[1], std::nullopt)});
-  EXPECT_TRUE(wrong.IsRefChanged());
-  EXPECT_EQ(MustRead("refs/heads/a"), ids_[0]);
-  ASSERT_OK(store_->UpdateRefs({Cas("refs/heads/a", ids_[0], std::nullopt)}));
-  EXPECT_TRUE(store_->ReadRef("refs/heads/a").status().IsNotFound());
-  ASSERT_OK_AND_ASSIGN(auto refs, store_->ListRefs("refs/"));
-  EXPECT_THAT(refs, ElementsAre(Pair("refs/heads/b", ids_[1])));
-}
-
-TEST_F(RefsTest, InvalidNamesDanglingTargetsAndConflictsAreRejected) {
-  for (const char* bad : {"", "refs/heads/a..b", "refs/heads/sp ace", "refs/heads/x.lock",
-                          "refs/heads/", "refs/heads/a~1", "lowercase"}) {
-    Status status = store_->UpdateRefs({Set(bad, ids_[0])});
-    EXPECT_EQ(status.code(), Status::Code::kInvalidArgument) << "'" << bad << "': " << status.ToString();
-  }
-  EXPECT_EQ(store_->ReadRef("refs/heads/a..b").status().code(), Status::Code::kInvalidArgument);
-
-  const ObjectId missing = GitHash(ObjectType::kBlob, "not in the store");
-  Status dangling = store_->UpdateRefs({Set("refs/heads/ok", ids_[0]), Set("refs/heads/x", missing)});
-  EXPECT_TRUE(dangling.IsNotFound()) << dangling.ToString();
-  EXPECT_TRUE(store_->ReadRef("refs/heads/ok").status().IsNotFound());
-
-  ASSERT_OK(store_->UpdateRefs({Set("refs/heads/a", ids_[0])}));
-  EXPECT_FALSE(store_->UpdateRefs({Set("refs/heads/a/b", ids_[0])}).ok());
-  EXPECT_FALSE(store_->UpdateRefs({Set("refs/heads", ids_[0])}).ok());
-  // Deleting "a" in the same batch makes room for "a/b".
-  ASSERT_OK(store_->UpdateRefs({{"refs/heads/a", std::nullopt}, Set("refs/heads/a/b", ids_[0])}));
-  EXPECT_EQ(MustRead("refs/heads/a/b"), ids_[0]);
-  EXPECT_EQ(store_->UpdateRefs({Set("refs/heads/c", ids_[0]), Set("refs/heads/c", ids_[1])}).code(),
-            Status::Code::kInvalidArgument);
-}
-
-TEST_F(RefsTest, ReopenSeesEverything) {
-  ASSERT_OK_AND_ASSIGN(ObjectId tree, store_->WriteTree({{"f", ids_[0], TreeEntry::Mode::kBlob}}));
-  ASSERT_OK_AND_ASSIGN(ObjectId commit, store_->WriteCommit({tree, {}, {}, "msg"}));
-  ASSERT_OK(store_->UpdateRefs({Create("refs/heads/main", commit)}));
-  store_.reset();
-
-  store_ = Open();
-  ASSERT_TRUE(store_);
-  EXPECT_EQ(MustRead("refs/heads/main"), commit);
-  ASSERT_OK_AND_ASSIGN(Commit read, store_->ReadCommit(commit));
-  EXPECT_EQ(read.tree, tree);
-  ASSERT_OK_AND_ASSIGN(auto entries, store_->ReadTree(tree));
-  ASSERT_EQ(entries.size(), 1u);
-  EXPECT_EQ(entries[0].id, ids_[0]);
-  ASSERT_OK_AND_ASSIGN(Object blob, store_->ReadObject(ids_[0]));
-  EXPECT_EQ(blob.data, "one");
-}
-
-TEST_F(RefsTest, SymbolicRefsAreFollowed) {
-  ASSERT_OK(store_->UpdateRefs({Create("refs/heads/main", ids_[0])}));
-  store_.reset();
-  WithRepository([](git_repository* repo) {
-    git_reference* raw = nullptr;
-    ASSERT_EQ(git_reference_symbolic_create(&raw, repo, "HEAD", "refs/heads/main", 1, nullptr), 0)
-        << git_error_last()->message;
-    git_reference_free(raw);
-    ASSERT_EQ(git_reference_symbolic_create(&raw, repo, "refs/heads/alias", "HEAD", 0, nullptr), 0);
-    git_reference_free(raw);
-    ASSERT_EQ(git_reference_symbolic_create(&raw, repo, "refs/heads/dangling", "refs/heads/gone",
-                                            0, nullptr), 0);
-    git_reference_free(raw);
-    // A cycle: c1 -> c2 -> c1.
-    ASSERT_EQ(git_reference_symbolic_create(&raw, repo, "refs/heads/c1", "refs/heads/c2", 0, nullptr), 0);
-    git_reference_free(raw);
-    ASSERT_EQ(git_reference_symbolic_create(&raw, repo, "refs/heads/c2", "refs/heads/c1", 0, nullptr), 0);
-    git_reference_free(raw);
-  });
-  store_ = Open();
-  ASSERT_TRUE(store_);
-  EXPECT_EQ(MustRead("HEAD"), ids_[0]);
-  EXPECT_EQ(MustRead("refs/heads/alias"), ids_[0]);  // two hops
-  EXPECT_TRUE(store_->ReadRef("refs/heads/dangling").status().IsNotFound());
-  EXPECT_FALSE(store_->ReadRef("refs/heads/c1").ok());
-  // ListRefs reports direct refs only.
-  ASSERT_OK_AND_ASSIGN(auto refs, store_->ListRefs(""));
-  EXPECT_THAT(refs, ElementsAre(Pair("refs/heads/main", ids_[0])));
-  // Moving the target moves what HEAD resolves to.
-  ASSERT_OK(store_->UpdateRefs({Cas("refs/heads/main", ids_[0], ids_[1])}));
-  EXPECT_EQ(MustRead("HEAD"), ids_[1]);
-}
-
 // --- opening ---
 
 TEST_F(StoreTest, RefusesNonStoreDirectoriesAndAcceptsEmptyOnes) {
@@ -548,7 +271,18 @@ TEST_F(StoreTest, PermissionDenied) {
   auto store = Store::Open(dir);
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.status().code(), Status::Code::kPermissionDenied);
-  EXPECT_EQ(store.status().message(), "cannot open store at " + dir.string() + ": Permission denied");
+  EXPECT_EQ(store.status().message(),
+            "cannot open store at " + dir.string() + ": Permission denied");
+
+  // An existing store whose files cannot be written.
+  ASSERT_TRUE(Open());
+  for (const char* file : {"data.mdb", "lock.mdb"}) {
+    fs::permissions(dir_ / file, fs::perms::owner_read);
+  }
+  auto read_only = Store::Open(dir_);
+  ASSERT_FALSE(read_only.ok());
+  EXPECT_EQ(read_only.status().code(), Status::Code::kPermissionDenied)
+      << read_only.status().ToString();
 }
 
 TEST_F(StoreTest, NonDurableModeStillPersistsOnCleanClose) {
@@ -557,7 +291,7 @@ TEST_F(StoreTest, NonDurableModeStillPersistsOnCleanClose) {
     auto store = Open({.durable = false});
     ASSERT_TRUE(store);
     ASSERT_OK_AND_ASSIGN(id, store->WriteObject(ObjectType::kBlob, "bulk"));
-    ASSERT_OK(store->UpdateRefs({{"refs/heads/bulk", id}}));
+    ASSERT_OK(store->UpdateRefs({Set("refs/heads/bulk", id)}));
   }
   auto store = Open();
   ASSERT_TRUE(store);
@@ -568,4 +302,4 @@ TEST_F(StoreTest, NonDurableModeStillPersistsOnCleanClose) {
 }  // namespace
 }  // namespace clive::store
 
-#include "store_interop_test.inc"
+// Kept in separate files to keep each one short; they use the helpers above.

@@ -26,7 +26,14 @@ struct Object {
 };
 
 struct TreeEntry {
-  enum class Mode : uint32_t { kBlob = 0100644, kTree = 040000 };
+  // Git's file modes; clive's own values use only kBlob and kTree.
+  enum class Mode : uint32_t {
+    kBlob = 0100644,
+    kExecutable = 0100755,
+    kSymlink = 0120000,
+    kTree = 040000,
+    kSubmodule = 0160000,
+  };
   std::string name;
   ObjectId id;
   Mode mode = Mode::kBlob;
@@ -55,7 +62,7 @@ struct RefUpdate {
   std::string name;
   std::optional<ObjectId> new_id;  // nullopt deletes the ref.
   Expect expect = Expect::kAnything;
-  ObjectId old_id;
+  ObjectId old_id{};
 };
 
 struct StoreOptions {
@@ -66,6 +73,9 @@ struct StoreOptions {
   uint64_t map_size = uint64_t{1} << 34;  // 16 GiB of address space.
 };
 
+// A Store is safe to share between threads. LMDB forbids opening the same
+// environment twice in one process, so a process keeps one Store per
+// directory; several processes may open the same store at once.
 class Store {
  public:
   // Opens (or creates) the store kept in directory `dir`.
