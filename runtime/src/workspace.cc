@@ -1,6 +1,7 @@
 #include "clive/runtime/workspace.h"
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "clive/compiler/checker.h"
 #include "clive/compiler/jit.h"
@@ -60,10 +61,34 @@ Expected<Workspace> DiscoverWorkspace(const fs::path& target) {
   return ws;
 }
 
+namespace {
+
+// Like GIT_CEILING_DIRECTORIES: a colon-separated list of directories the
+// upward search for a store does not enter (their subdirectories are still
+// searched). Tests use it to stay hermetic.
+std::vector<fs::path> CeilingDirectories() {
+  std::vector<fs::path> result;
+  const char* env = std::getenv("CLIVE_CEILING_DIRECTORIES");
+  if (env == nullptr) return result;
+  std::string_view list(env);
+  while (!list.empty()) {
+    size_t colon = list.find(':');
+    std::string_view item = list.substr(0, colon);
+    if (!item.empty()) result.push_back(fs::path(item).lexically_normal());
+    if (colon == std::string_view::npos) break;
+    list.remove_prefix(colon + 1);
+  }
+  return result;
+}
+
+}  // namespace
+
 Expected<fs::path> FindStore(const fs::path& start) {
   std::error_code ec;
-  fs::path dir = fs::absolute(start, ec);
+  fs::path dir = fs::absolute(start, ec).lexically_normal();
+  std::vector<fs::path> ceilings = CeilingDirectories();
   for (; !ec; dir = dir.parent_path()) {
+    if (std::find(ceilings.begin(), ceilings.end(), dir) != ceilings.end()) break;
     std::error_code missing;  // a missing candidate is not an error
     fs::path candidate = dir / kStoreDirName;
     if (fs::is_directory(candidate, missing)) return candidate;

@@ -20,6 +20,9 @@ if os.geteuid() == 0:
 else:
     config.substitutions.append(("%nonroot", ""))
 
+# `clivec get` looks for .clive upwards from the current directory; never let
+# it find one outside the test tree.
+config.environment["CLIVE_CEILING_DIRECTORIES"] = os.path.dirname(config.test_exec_root)
 config.environment["HOME"] = os.environ.get("HOME", "/tmp")
 for var in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "PATH"):
     if var in os.environ:
