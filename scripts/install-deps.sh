@@ -16,6 +16,11 @@ packages=(
   util-linux                           # setpriv, for permission tests as root
 )
 
+# `--fuzz`: also clang and its libFuzzer runtime, for ./dev fuzz only.
+if [ "${1:-}" = "--fuzz" ]; then
+  packages+=(clang-19 libclang-rt-19-dev)
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

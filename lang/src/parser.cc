@@ -94,6 +94,33 @@ class DeclarationSyncStrategy : public antlr4::DefaultErrorStrategy {
   }
 };
 
+// Every later phase walks expressions recursively, and so does ANTLR, so the
+// nesting of one declaration is bounded before parsing: brackets, prefix
+// operators and operator chains each add a level. The limit is far beyond
+// hand-written or generated models and far below what exhausts the stack.
+constexpr int kMaxNesting = 1000;
+
+// The first token that nests deeper than kMaxNesting, or null.
+antlr4::Token* FindTooDeep(antlr4::CommonTokenStream& tokens) {
+  tokens.fill();
+  int brackets = 0;
+  int operators = 0;  // operator tokens since the last declaration keyword
+  for (antlr4::Token* t : tokens.getTokens()) {
+    if (t->getChannel() != antlr4::Token::DEFAULT_CHANNEL) continue;
+    const std::string text = t->getText();
+    if (text == "val" || text == "type" || text == "import") operators = 0;
+    if (text == "(" || text == "{" || text == "[") ++brackets;
+    if (text == ")" || text == "}" || text == "]") brackets = std::max(0, brackets - 1);
+    if (text == "+" || text == "-" || text == "*" || text == "/" || text == "%" || text == "!" ||
+        text == "." || text == "&&" || text == "||" || text == "==" || text == "!=" ||
+        text == "<" || text == ">" || text == "<=" || text == ">=") {
+      ++operators;
+    }
+    if (brackets + operators > kMaxNesting) return t;
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 std::unique_ptr<SyntaxTree> Parse(const SourceFile& file, DiagnosticSink& sink) {
@@ -109,6 +136,13 @@ std::unique_ptr<SyntaxTree> Parse(const SourceFile& file, DiagnosticSink& sink) 
   antlr::CliveLexer lexer(&input);
   lexer.removeErrorListeners();  // BAD_CHAR makes the lexer total.
   antlr4::CommonTokenStream tokens(&lexer);
+  if (antlr4::Token* deep = FindTooDeep(tokens)) {
+    uint32_t at = file.ByteOffsetOfCodePoint(deep->getStartIndex());
+    sink.Error(codes::kTooDeep, file, {at, at + 1},
+               "expression nested too deeply (more than " + std::to_string(kMaxNesting) +
+                   " levels of brackets and operators in one declaration)");
+    return tree;
+  }
   antlr::CliveParser parser(&tokens);
   parser.removeErrorListeners();
 

@@ -15,12 +15,50 @@ constexpr const char* kHeaderEntry = ".clive";
 constexpr const char* kValueEntry = "value";
 constexpr const char* kCellRefPrefix = "refs/clive/cells/";
 
-std::string CanonicalBytes(capnp::MallocMessageBuilder& message, auto root_reader) {
-  (void)message;
-  kj::Array<capnp::word> words = capnp::canonicalize(root_reader);
+template <typename Reader>
+std::string CanonicalBytes(Reader root) {
+  kj::Array<capnp::word> words = capnp::canonicalize(root);
   kj::ArrayPtr<const kj::byte> bytes = words.asBytes();
   return std::string(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
 }
+
+std::string EncodeHeader(const std::string& type_name, const std::vector<std::string>& fields) {
+  capnp::MallocMessageBuilder message;
+  auto header = message.initRoot<schema::RecordHeader>();
+  header.setTypeName(type_name);
+  auto names = header.initFields(static_cast<unsigned>(fields.size()));
+  for (unsigned i = 0; i < fields.size(); ++i) names.set(i, fields[i]);
+  return CanonicalBytes(header.asReader());
+}
+
+// Decodes one single-segment message; `bytes` may be unaligned and untrusted.
+// Callers re-encode what they decoded and reject any difference, so every
+// value has exactly one accepted encoding (capnp's own isCanonical() is
+// structural and would accept, say, a record header read as a Scalar).
+template <typename T, typename Fn>
+auto Decode(std::string_view bytes, Fn&& fn) -> decltype(fn(std::declval<typename T::Reader>())) {
+  if (bytes.empty() || bytes.size() % sizeof(capnp::word) != 0) {
+    return Status::Corruption("not a clive value (bad length)");
+  }
+  auto words = kj::heapArray<capnp::word>(bytes.size() / sizeof(capnp::word));
+  std::memcpy(words.begin(), bytes.data(), bytes.size());
+  kj::ArrayPtr<const capnp::word> segments[1] = {words.asPtr()};
+  capnp::SegmentArrayMessageReader reader(kj::arrayPtr(segments, 1));
+  try {
+    return fn(reader.getRoot<T>());
+  } catch (const kj::Exception& e) {
+    return Status::Corruption(std::string("not a clive value: ") + e.getDescription().cStr());
+  }
+}
+
+// Prefixes a decoding error with the object it came from.
+template <typename T>
+Expected<T> InObject(Expected<T> result, const store::ObjectId& id) {
+  if (result.ok()) return result;
+  return Status::Corruption("object " + id.Hex() + " is " + result.status().message());
+}
+
+}  // namespace
 
 std::string EncodeScalar(const Value& v) {
   capnp::MallocMessageBuilder message;
@@ -31,37 +69,50 @@ std::string EncodeScalar(const Value& v) {
     case ValueKind::kString: scalar.setString(capnp::Text::Reader(v.text.data(), v.text.size())); break;
     case ValueKind::kSize: scalar.setSize(v.number); break;
     case ValueKind::kDuration: scalar.setDuration(v.number); break;
-    case ValueKind::kRecord: break;  // records are trees
+    case ValueKind::kRecord: break;  // records are trees, never scalars
   }
-  return CanonicalBytes(message, scalar.asReader());
+  return CanonicalBytes(scalar.asReader());
 }
 
-std::string EncodeHeader(const Value& record) {
-  capnp::MallocMessageBuilder message;
-  auto header = message.initRoot<schema::RecordHeader>();
-  header.setTypeName(record.text);
-  auto names = header.initFields(static_cast<unsigned>(record.fields.size()));
-  for (unsigned i = 0; i < record.fields.size(); ++i) names.set(i, record.fields[i].first);
-  return CanonicalBytes(message, header.asReader());
+Expected<Value> DecodeScalar(std::string_view bytes) {
+  auto value = Decode<schema::Scalar>(bytes, [](schema::Scalar::Reader s) -> Expected<Value> {
+    switch (s.which()) {
+      case schema::Scalar::INT: return Value::Int(s.getInt());
+      case schema::Scalar::BOOL: return Value::Bool(s.getBool());
+      case schema::Scalar::STRING: {
+        capnp::Text::Reader text = s.getString();
+        return Value::String(std::string(text.cStr(), text.size()));
+      }
+      case schema::Scalar::SIZE: return Value::Size(s.getSize());
+      case schema::Scalar::DURATION: return Value::Duration(s.getDuration());
+    }
+    return Status::Corruption("an unknown kind of value");
+  });
+  if (value.ok() && EncodeScalar(*value) != bytes) {
+    return Status::Corruption("not the canonical encoding of a clive value");
+  }
+  return value;
 }
 
-// Decodes one canonical message; `bytes` may be unaligned and untrusted.
-template <typename T, typename Fn>
-auto Decode(const std::string& bytes, const store::ObjectId& id, Fn&& fn) -> decltype(fn(
-    std::declval<typename T::Reader>())) {
-  if (bytes.empty() || bytes.size() % sizeof(capnp::word) != 0) {
-    return Status::Corruption("object " + id.Hex() + " is not a clive value (bad length)");
+Expected<RecordHeader> DecodeRecordHeader(std::string_view bytes) {
+  auto header = Decode<schema::RecordHeader>(bytes, [](schema::RecordHeader::Reader h) -> Expected<RecordHeader> {
+    RecordHeader header;
+    header.type_name = h.getTypeName().cStr();
+    for (capnp::Text::Reader name : h.getFields()) header.fields.emplace_back(name.cStr(), name.size());
+    return header;
+  });
+  if (header.ok() && EncodeHeader(header->type_name, header->fields) != bytes) {
+    return Status::Corruption("not the canonical encoding of a record header");
   }
-  auto words = kj::heapArray<capnp::word>(bytes.size() / sizeof(capnp::word));
-  std::memcpy(words.begin(), bytes.data(), bytes.size());
-  kj::ArrayPtr<const capnp::word> segments[1] = {words.asPtr()};
-  capnp::SegmentArrayMessageReader reader(kj::arrayPtr(segments, 1));
-  try {
-    return fn(reader.getRoot<T>());
-  } catch (const kj::Exception& e) {
-    return Status::Corruption("object " + id.Hex() + " is not a clive value: " +
-                              std::string(e.getDescription().cStr()));
-  }
+  return header;
+}
+
+namespace {
+
+std::vector<std::string> FieldNames(const Value& record) {
+  std::vector<std::string> names;
+  for (const auto& field : record.fields) names.push_back(field.first);
+  return names;
 }
 
 }  // namespace
@@ -71,7 +122,7 @@ Expected<store::ObjectId> WriteValue(store::Store& store, const Value& value) {
     return store.WriteObject(store::ObjectType::kBlob, EncodeScalar(value));
   }
   std::vector<store::TreeEntry> entries;
-  auto header = store.WriteObject(store::ObjectType::kBlob, EncodeHeader(value));
+  auto header = store.WriteObject(store::ObjectType::kBlob, EncodeHeader(value.text, FieldNames(value)));
   if (!header.ok()) return header.status();
   entries.push_back({kHeaderEntry, *header, store::TreeEntry::Mode::kBlob});
   for (const auto& [name, field] : value.fields) {
@@ -87,46 +138,35 @@ Expected<store::ObjectId> WriteValue(store::Store& store, const Value& value) {
 Expected<Value> ReadValue(store::Store& store, const store::ObjectId& id) {
   auto object = store.ReadObject(id);
   if (!object.ok()) return object.status();
-  if (object->type == store::ObjectType::kBlob) {
-    return Decode<schema::Scalar>(object->data, id, [&](schema::Scalar::Reader s) -> Expected<Value> {
-      switch (s.which()) {
-        case schema::Scalar::INT: return Value::Int(s.getInt());
-        case schema::Scalar::BOOL: return Value::Bool(s.getBool());
-        case schema::Scalar::STRING: return Value::String(std::string(s.getString().cStr(), s.getString().size()));
-        case schema::Scalar::SIZE: return Value::Size(s.getSize());
-        case schema::Scalar::DURATION: return Value::Duration(s.getDuration());
-      }
-      return Status::Corruption("object " + id.Hex() + " holds an unknown kind of value");
-    });
-  }
+  if (object->type == store::ObjectType::kBlob) return InObject(DecodeScalar(object->data), id);
   if (object->type != store::ObjectType::kTree) {
     return Status::Corruption("object " + id.Hex() + " is not a clive value");
   }
   auto entries = store.ReadTree(id);
   if (!entries.ok()) return entries.status();
-  auto header_entry = std::find_if(entries->begin(), entries->end(),
-                                   [](const store::TreeEntry& e) { return e.name == kHeaderEntry; });
+  auto find = [&](std::string_view name) {
+    return std::find_if(entries->begin(), entries->end(),
+                        [&](const store::TreeEntry& e) { return e.name == name; });
+  };
+  auto header_entry = find(kHeaderEntry);
   if (header_entry == entries->end()) {
     return Status::Corruption("tree " + id.Hex() + " is not a clive record (no .clive entry)");
   }
-  auto header = store.ReadObject(header_entry->id);
+  auto header_object = store.ReadObject(header_entry->id);
+  if (!header_object.ok()) return header_object.status();
+  auto header = InObject(DecodeRecordHeader(header_object->data), header_entry->id);
   if (!header.ok()) return header.status();
-  return Decode<schema::RecordHeader>(
-      header->data, header_entry->id, [&](schema::RecordHeader::Reader h) -> Expected<Value> {
-        Value record = Value::Record(h.getTypeName().cStr());
-        for (capnp::Text::Reader name : h.getFields()) {
-          std::string field(name.cStr(), name.size());
-          auto entry = std::find_if(entries->begin(), entries->end(),
-                                    [&](const store::TreeEntry& e) { return e.name == field; });
-          if (entry == entries->end()) {
-            return Status::Corruption("record " + id.Hex() + " lacks its field " + field);
-          }
-          auto value = ReadValue(store, entry->id);
-          if (!value.ok()) return value.status();
-          record.fields.emplace_back(std::move(field), std::move(*value));
-        }
-        return record;
-      });
+  Value record = Value::Record(header->type_name);
+  for (std::string& field : header->fields) {
+    auto entry = find(field);
+    if (entry == entries->end()) {
+      return Status::Corruption("record " + id.Hex() + " lacks its field " + field);
+    }
+    auto value = ReadValue(store, entry->id);
+    if (!value.ok()) return value.status();
+    record.fields.emplace_back(std::move(field), std::move(*value));
+  }
+  return record;
 }
 
 Expected<std::string> CellRef(std::string_view address) {

@@ -6,5 +6,6 @@ namespace clive::lang::codes {
 inline constexpr const char* kSyntax = "E0001";
 inline constexpr const char* kBadLiteral = "E0002";  // out of range
 inline constexpr const char* kInvalidUtf8 = "E0003";
+inline constexpr const char* kTooDeep = "E0004";
 
 }  // namespace clive::lang::codes

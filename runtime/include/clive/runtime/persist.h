@@ -16,6 +16,18 @@ namespace clive::runtime {
 Expected<store::ObjectId> WriteValue(store::Store& store, const Value& value);
 Expected<Value> ReadValue(store::Store& store, const store::ObjectId& id);
 
+// The blob encoding of a non-record value: one canonical Cap'n Proto Scalar.
+std::string EncodeScalar(const Value& value);
+// Decodes bytes written by EncodeScalar. Anything else, including a
+// non-canonical encoding of a valid value, is Corruption.
+Expected<Value> DecodeScalar(std::string_view bytes);
+
+struct RecordHeader {
+  std::string type_name;
+  std::vector<std::string> fields;  // declaration order
+};
+Expected<RecordHeader> DecodeRecordHeader(std::string_view bytes);
+
 // The ref of the cell at `address` ("a.b.name" -> "refs/clive/cells/a/b/name").
 Expected<std::string> CellRef(std::string_view address);
 
