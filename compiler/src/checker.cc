@@ -85,9 +85,8 @@ class Checker {
       types_by_name_[name] = type;
       type_of_decl_[id] = type;
     }
-    for (const auto& e : tree_.enum_decls) {
-      sink_.Error(codes::kUnsupported, file_, e.name_range, "enums are not supported yet");
-    }
+    for (const auto& e : tree_.enum_decls) Unsupported(e.name_range, "enums");
+    for (const auto& f : tree_.fn_decls) Unsupported(f.name_range, "functions");
   }
 
   void ResolveFieldTypes() {
@@ -279,7 +278,22 @@ class Checker {
       case ExprKind::kBuilder: return CheckBuilder(e, scope);
       case ExprKind::kUnary: return CheckUnary(e, scope);
       case ExprKind::kBinary: return CheckBinary(e, scope);
+      case ExprKind::kInterpolation:
+      case ExprKind::kNull:
+      case ExprKind::kCall:
+      case ExprKind::kIndex:
+      case ExprKind::kIf:
+      case ExprKind::kWhen:
+      case ExprKind::kLambda:
+      case ExprKind::kList:
+      case ExprKind::kMap:
+      case ExprKind::kComprehension: return Unsupported(e.range, "this expression");
     }
+    return kErr;
+  }
+
+  TypeId Unsupported(lang::SourceRange range, const std::string& what) {
+    sink_.Error(codes::kUnsupported, file_, range, what + " is not supported yet");
     return kErr;
   }
 
@@ -339,6 +353,7 @@ class Checker {
   }
 
   TypeId CheckMember(ExprId id, const lang::Expr& e, Scope& scope) {
+    if (e.safe) return Unsupported(e.range, "`?.`");
     TypeId object = CheckExpr(e.lhs, scope);
     if (object == kErr) return kErr;
     if (!out_.types.IsRecord(object)) {
@@ -400,8 +415,12 @@ class Checker {
     std::vector<bool> set;
     if (type != kErr) set.assign(out_.types.record(type).fields.size(), false);
     std::vector<SourceRange> set_at(set.size());
-    for (uint32_t i = e.inits.first; i < e.inits.end(); ++i) {
+    for (uint32_t i = e.list.first; i < e.list.end(); ++i) {
       const lang::FieldInit& init = tree_.field_inits[i];
+      if (init.name.empty()) {
+        Unsupported(init.name_range, "a bare expression in a builder block");
+        continue;
+      }
       TypeId value = CheckExpr(init.value, scope);
       if (type == kErr) continue;
       const RecordType& record = out_.types.record(type);
@@ -452,11 +471,12 @@ class Checker {
   }
 
   TypeId CheckBinary(const lang::Expr& e, Scope& scope) {
+    using lang::BinaryOp;
+    auto op = static_cast<BinaryOp>(e.op);
+    if (op == BinaryOp::kElvis) return Unsupported(e.range, "`?:`");
     TypeId l = CheckExpr(e.lhs, scope);
     TypeId r = CheckExpr(e.rhs, scope);
     if (l == kErr || r == kErr) return kErr;
-    using lang::BinaryOp;
-    auto op = static_cast<BinaryOp>(e.op);
     TypeId result = kErr;
     switch (op) {
       case BinaryOp::kAdd:
@@ -489,6 +509,7 @@ class Checker {
       case BinaryOp::kOr:
         if (l == TypeTable::kBool && r == TypeTable::kBool) result = TypeTable::kBool;
         break;
+      case BinaryOp::kElvis: break;  // handled above
     }
     if (result == kErr) {
       sink_.Error(codes::kBadOperands, file_, e.range,

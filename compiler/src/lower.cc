@@ -118,8 +118,7 @@ class Lowering {
       case ExprKind::kBuilder: return LowerBuilder(e);
       case ExprKind::kUnary: return LowerUnary(id, e);
       case ExprKind::kBinary: return LowerBinary(id, e);
-      case ExprKind::kFloat:
-      case ExprKind::kError: break;
+      default: break;
     }
     // The checker rejects these; lowering only runs on error-free modules.
     return llvm::PoisonValue::get(ValueType(m_.TypeOf(id)));
@@ -146,7 +145,7 @@ class Lowering {
     const RecordType& record = m_.types.record(type);
     std::vector<llvm::Value*> values(record.fields.size(), nullptr);
     // Field initializers run in source order, then defaults fill the rest.
-    for (uint32_t i = e.inits.first; i < e.inits.end(); ++i) {
+    for (uint32_t i = e.list.first; i < e.list.end(); ++i) {
       values[m_.init_fields[i]] = LowerExpr(tree_.field_inits[i].value);
     }
     for (size_t f = 0; f < record.fields.size(); ++f) {
@@ -206,7 +205,8 @@ class Lowering {
       case BinaryOp::kGt: return Bool(b_.CreateICmpSGT(l, r));
       case BinaryOp::kGe: return Bool(b_.CreateICmpSGE(l, r));
       case BinaryOp::kAnd:
-      case BinaryOp::kOr: break;
+      case BinaryOp::kOr:
+      case BinaryOp::kElvis: break;  // the checker rejects `?:` for now
     }
     return llvm::PoisonValue::get(i64_);
   }

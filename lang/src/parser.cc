@@ -166,8 +166,40 @@ std::unique_ptr<SyntaxTree> Parse(const SourceFile& file, DiagnosticSink& sink) 
     parser.removeErrorListeners();
   }
 
-  TreeBuilder builder(file, sink, *tree);
-  builder.tokens = &tokens;
+  // String interpolations are parsed on demand from the same input, each
+  // with its own lexer and parser positioned after the `${`. Their parse
+  // trees must live until the tree builder is done with them.
+  struct InterpolationParse {
+    std::unique_ptr<antlr::CliveLexer> lexer;
+    std::unique_ptr<antlr4::CommonTokenStream> tokens;
+    std::unique_ptr<antlr::CliveParser> parser;
+  };
+  std::vector<InterpolationParse> interpolations;
+  SyntaxErrorListener interpolation_errors(file, sink);
+  auto parse_interpolation = [&](size_t code_point) -> antlr::CliveParser::InterpolationContext* {
+    InterpolationParse job;
+    job.lexer = std::make_unique<antlr::CliveLexer>(&input);
+    job.lexer->removeErrorListeners();
+    input.seek(code_point);
+    job.tokens = std::make_unique<antlr4::CommonTokenStream>(job.lexer.get());
+    job.parser = std::make_unique<antlr::CliveParser>(job.tokens.get());
+    job.parser->removeErrorListeners();
+    job.parser->addErrorListener(&interpolation_errors);
+    job.parser->setErrorHandler(std::make_shared<DeclarationSyncStrategy>());
+    auto* ctx = job.parser->interpolation();
+    // The expression must end right at the closing `}`.
+    antlr4::Token* next = job.tokens->LT(1);
+    if (next != nullptr && next->getText() != "}") {
+      interpolation_errors.syntaxError(job.parser.get(), next, next->getLine(),
+                                       next->getCharPositionInLine(),
+                                       "unexpected '" + next->getText() + "' in string interpolation",
+                                       nullptr);
+    }
+    interpolations.push_back(std::move(job));
+    return ctx;
+  };
+
+  TreeBuilder builder(file, sink, *tree, tokens, parse_interpolation);
   builder.BuildFile(root);
   return tree;
 }

@@ -78,7 +78,7 @@ TEST(Checker, ErrorCodes) {
   EXPECT_EQ(CheckText("val a = 3.parsecs\n")->Codes(), std::vector<std::string>({"E0107"}));
   EXPECT_EQ(CheckText("val a = 1.GB * 1.GB\n")->Codes(), std::vector<std::string>({"E0108"}));
   EXPECT_EQ(CheckText("val a = b\nval b = a\n")->Codes(), std::vector<std::string>({"E0109"}));
-  EXPECT_EQ(CheckText("val a = (1 + 2) { }\n")->Codes(), std::vector<std::string>({"E0001"}));
+  EXPECT_EQ(CheckText("val a = (1 + 2) { }\n")->Codes(), std::vector<std::string>({"E0110"}));
   EXPECT_EQ(CheckText("val a = Int { }\n")->Codes(), std::vector<std::string>({"E0111"}));
   EXPECT_EQ(CheckText("val a: Strng = \"\"\n")->Codes(), std::vector<std::string>({"E0100"}));
 }

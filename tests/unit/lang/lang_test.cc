@@ -55,8 +55,8 @@ TEST(Parser, BuildsTypesFieldsAndCellsWithRanges) {
   const Expr& builder = t.expr(s.value);
   ASSERT_EQ(builder.kind, ExprKind::kBuilder);
   EXPECT_EQ(p->file->Slice(builder.range), "Server { name = \"x\" }");
-  ASSERT_EQ(builder.inits.count, 1u);
-  const FieldInit& init = t.field_inits[builder.inits.first];
+  ASSERT_EQ(builder.list.count, 1u);
+  const FieldInit& init = t.field_inits[builder.list.first];
   EXPECT_EQ(init.name, "name");
   EXPECT_EQ(t.strings[t.expr(init.value).string_index], "x");
 }
@@ -107,6 +107,152 @@ TEST(Parser, EmptyAndGarbageInputDoNotCrash) {
   EXPECT_FALSE(ParseText("")->sink.has_errors());
   EXPECT_TRUE(ParseText("\xff\xfe}}}{{{")->sink.has_errors());
   EXPECT_TRUE(ParseText("val = = =")->sink.has_errors());
+}
+
+// The design notes' headline model parses as written.
+TEST(Parser, ParsesTheServerModelFromTheDesign) {
+  auto p = ParseText(R"(
+import clive.model.jvm.artifacts.{docker, macosApp, windowsSelfExtract}
+import clive.model.jvm.{Dependencies, JVM, JVMArgs, Artifacts}
+import clive.model.kotlin.backendModule
+import thirdParty.{ratpack, hadoop}
+
+val server = backendModule {
+  dependencies = Dependencies {
+    compile = [ratpack.transitive.exclude(hadoop)]
+  }
+  jvm = JVM { args = JVMArgs { memory = 16.GB } }
+  artifacts = Artifacts {
+    macosApp(jvm = jvm.copy(provider = JVM.Provider.Oracle))
+    docker(base = "eclipse-temurin:17-jre")
+  }
+}
+)");
+  ASSERT_FALSE(p->sink.has_errors()) << Render(p->sink.diagnostics()[0]);
+  const SyntaxTree& t = *p->tree;
+  ASSERT_EQ(t.imports.size(), 4u);
+  EXPECT_EQ(t.imports[0].names.size(), 3u);
+  EXPECT_EQ(t.imports[2].path.back(), "backendModule");
+  ASSERT_EQ(t.vals.size(), 1u);
+  const Expr& server = t.expr(t.vals[0].value);
+  ASSERT_EQ(server.kind, ExprKind::kBuilder);
+  EXPECT_EQ(t.expr(server.lhs).name, "backendModule");
+  ASSERT_EQ(server.list.count, 3u);
+  const FieldInit& artifacts = t.field_inits[server.list.first + 2];
+  EXPECT_EQ(artifacts.name, "artifacts");
+  const Expr& block = t.expr(artifacts.value);
+  ASSERT_EQ(block.list.count, 2u);
+  // Bare calls in a builder block are collect items (no field name), and a
+  // newline separates them: the second is not applied to the first.
+  const FieldInit& mac = t.field_inits[block.list.first];
+  EXPECT_TRUE(mac.name.empty());
+  EXPECT_EQ(t.expr(mac.value).kind, ExprKind::kCall);
+  const FieldInit& docker = t.field_inits[block.list.first + 1];
+  EXPECT_EQ(p->file->Slice(t.expr(docker.value).range), R"(docker(base = "eclipse-temurin:17-jre"))");
+}
+
+TEST(Parser, DeclarationsOfTheFullLanguage) {
+  auto p = ParseText(R"(
+/// JVM settings.
+type JVM {
+  enum Provider { OpenJDK, Oracle }
+  provider: Provider = Provider.OpenJDK
+  version: Int = 17
+  @collect flags: List<String> = []
+  env: Map<String, String> = [:]
+  home: Path? = null
+  fn describe(): String = "${provider}-${version}"
+}
+enum Color { Red, Green }
+fn <T> List<T>.second(): T? = if (size > 1) this[1] else null
+fn scale(s: Size, by: Int = 2): Size = s * by
+val f: (Int) -> Int = { x -> x + 1 }
+)");
+  ASSERT_FALSE(p->sink.has_errors()) << Render(p->sink.diagnostics()[0]);
+  const SyntaxTree& t = *p->tree;
+  ASSERT_EQ(t.top_types.size(), 1u);
+  const TypeDecl& jvm = t.type_decls[t.top_types[0]];
+  EXPECT_EQ(jvm.doc, "JVM settings.");
+  EXPECT_EQ(jvm.enums.size(), 1u);
+  EXPECT_EQ(jvm.fns.size(), 1u);
+  ASSERT_EQ(jvm.fields.count, 5u);
+  const FieldDecl& flags = t.field_decls[jvm.fields.first + 2];
+  ASSERT_EQ(flags.annotations.size(), 1u);
+  EXPECT_EQ(flags.annotations[0], "collect");
+  EXPECT_EQ(t.type_refs[flags.type].args.count, 1u);
+  EXPECT_TRUE(t.type_refs[t.field_decls[jvm.fields.first + 4].type].optional);
+  ASSERT_EQ(t.top_enums.size(), 1u);
+  EXPECT_EQ(t.enum_decls[t.top_enums[0]].cases.size(), 2u);
+  ASSERT_EQ(t.top_fns.size(), 2u);
+  const FnDecl& second = t.fn_decls[t.top_fns[0]];
+  EXPECT_EQ(second.name, "second");
+  EXPECT_NE(second.receiver, kNone);
+  EXPECT_EQ(second.type_params.count, 1u);
+  EXPECT_EQ(t.expr(second.body).kind, ExprKind::kIf);
+  const FnDecl& scale = t.fn_decls[t.top_fns[1]];
+  ASSERT_EQ(scale.params.count, 2u);
+  EXPECT_NE(t.params[scale.params.first + 1].default_value, kNone);
+  EXPECT_TRUE(t.type_refs[t.vals[0].type].function);
+  EXPECT_EQ(t.expr(t.vals[0].value).kind, ExprKind::kLambda);
+}
+
+TEST(Parser, ExpressionsOfTheFullLanguage) {
+  auto p = ParseText(R"(
+val a = [1, 2, 3]
+val m = ["a": 1, "b": 2]
+val e = [:]
+val c = [x * 2 for x in a if x > 1]
+val w = when (a.size) { 0 -> "none"; 1, 2 -> "few"; else -> "many" }
+val o = m["a"]?.plus(1) ?: 0
+val s = "n=${a.size}, first=${a[0]}, nested=${"x${1}"}"
+val l = a.map { x -> x + 1 }.filter { x -> x > 2 }
+)");
+  ASSERT_FALSE(p->sink.has_errors()) << Render(p->sink.diagnostics()[0]);
+  const SyntaxTree& t = *p->tree;
+  ASSERT_EQ(t.vals.size(), 8u);
+  EXPECT_EQ(t.expr(t.vals[0].value).kind, ExprKind::kList);
+  EXPECT_EQ(t.expr(t.vals[1].value).kind, ExprKind::kMap);
+  EXPECT_EQ(t.expr(t.vals[1].value).list.count, 2u);
+  EXPECT_EQ(t.expr(t.vals[2].value).kind, ExprKind::kMap);
+  EXPECT_EQ(t.expr(t.vals[3].value).kind, ExprKind::kComprehension);
+  EXPECT_EQ(t.expr(t.vals[3].value).name, "x");
+  const Expr& when = t.expr(t.vals[4].value);
+  ASSERT_EQ(when.kind, ExprKind::kWhen);
+  ASSERT_EQ(when.list.count, 3u);
+  EXPECT_EQ(t.when_branches[when.list.first + 1].conditions.count, 2u);
+  EXPECT_EQ(t.when_branches[when.list.first + 2].conditions.count, 0u);  // else
+  const Expr& elvis = t.expr(t.vals[5].value);
+  ASSERT_EQ(elvis.kind, ExprKind::kBinary);
+  EXPECT_EQ(static_cast<BinaryOp>(elvis.op), BinaryOp::kElvis);
+  const Expr& interp = t.expr(t.vals[6].value);
+  ASSERT_EQ(interp.kind, ExprKind::kInterpolation);
+  ASSERT_EQ(interp.list.count, 6u);
+  const Expr& size = t.expr(t.expr_lists[interp.list.first + 1]);
+  EXPECT_EQ(size.kind, ExprKind::kMember);
+  EXPECT_EQ(p->file->Slice(size.range), "a.size");  // ranges point into the file
+  EXPECT_EQ(t.expr(t.expr_lists[interp.list.first + 5]).kind, ExprKind::kInterpolation);
+  const Expr& filter = t.expr(t.vals[7].value);
+  ASSERT_EQ(filter.kind, ExprKind::kCall);
+  EXPECT_EQ(t.expr(t.args[filter.list.first].value).kind, ExprKind::kLambda);
+}
+
+TEST(Parser, NewlinesEndExpressionsBeforeCallsAndSigns) {
+  // `b` then `(1)`: two items, not a call; `c` then `-1`: not a subtraction.
+  auto p = ParseText(
+      "type T { @collect xs: List<Int> = [] }\n"
+      "val t = T {\n  b\n  (1)\n  c\n  -1\n}\n"
+      "val u = 1 +\n  2\n");
+  ASSERT_FALSE(p->sink.has_errors()) << Render(p->sink.diagnostics()[0]);
+  const SyntaxTree& t = *p->tree;
+  EXPECT_EQ(t.expr(t.vals[0].value).list.count, 4u);
+  EXPECT_EQ(t.expr(t.vals[1].value).kind, ExprKind::kBinary);  // operator at line end continues
+}
+
+TEST(Parser, BadInterpolationIsASyntaxError) {
+  auto p = ParseText("val s = \"a${1 +}b\"\nval t = 2\n");
+  ASSERT_TRUE(p->sink.has_errors());
+  EXPECT_EQ(p->sink.diagnostics()[0].code, "E0001");
+  EXPECT_EQ(p->tree->vals.size(), 2u);
 }
 
 TEST(Diagnostics, RenderShowsPositionCodeLineAndCaret) {
