@@ -107,6 +107,13 @@ TEST(Parser, EmptyAndGarbageInputDoNotCrash) {
   EXPECT_FALSE(ParseText("")->sink.has_errors());
   EXPECT_TRUE(ParseText("\xff\xfe}}}{{{")->sink.has_errors());
   EXPECT_TRUE(ParseText("val = = =")->sink.has_errors());
+  // Overlong forms, surrogates and code points past U+10FFFF are not UTF-8.
+  for (const char* bad : {"val s = \"\xC0\xAF\"", "val s = \"\xED\xA0\x80\"", "val s = \"\xF4\x90\x80\x80\""}) {
+    auto p = ParseText(bad);
+    ASSERT_EQ(p->sink.error_count(), 1u) << bad;
+    EXPECT_EQ(p->sink.diagnostics()[0].code, "E0003");
+  }
+  EXPECT_FALSE(ParseText("val s = \"\xF0\x9F\x98\x80 \xE2\x82\xAC\"")->sink.has_errors());
 }
 
 // The design notes' headline model parses as written.
