@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace clive::cli {
 
@@ -20,5 +21,82 @@ struct GetFlags {
   bool json = false;
 };
 int GetCommand(const GetFlags& flags);
+
+// --- `clivec store ...`: git's plumbing over a clive store (docs/cli.md) ---
+// `store` is --store: the store directory, by default the nearest .clive
+// above the current directory.
+
+struct StoreInitFlags {
+  std::optional<std::string> dir;    // default: .clive
+  std::optional<std::string> store;  // --store, the same as `dir`
+};
+int StoreInitCommand(const StoreInitFlags& flags);
+
+struct StoreFsckFlags {
+  std::optional<std::string> store;
+  bool unreachable = false;
+};
+int StoreFsckCommand(const StoreFsckFlags& flags);
+
+struct StoreStatsFlags {
+  std::optional<std::string> store;
+  bool json = false;
+};
+int StoreStatsCommand(const StoreStatsFlags& flags);
+
+struct HashObjectFlags {
+  std::optional<std::string> store;
+  bool write = false;
+  std::string type = "blob";
+  bool read_stdin = false;
+  bool literally = false;  // skip the format check of trees, commits and tags
+  std::vector<std::string> files;
+};
+int StoreHashObjectCommand(const HashObjectFlags& flags);
+
+struct CatFileFlags {
+  std::optional<std::string> store;
+  bool type = false, size = false, pretty = false, exists = false;
+  std::string object;
+};
+int StoreCatFileCommand(const CatFileFlags& flags);
+
+struct ShowRefFlags {
+  std::optional<std::string> store;
+  bool head = false, heads = false, tags = false, hash_only = false;
+  std::vector<std::string> patterns;
+};
+int StoreShowRefCommand(const ShowRefFlags& flags);
+
+struct UpdateRefFlags {
+  std::optional<std::string> store;
+  bool read_stdin = false;
+  bool nul = false;  // -z
+  bool remove = false;  // -d
+  bool no_deref = false;
+  std::string message;  // -m: the reflog message
+  std::vector<std::string> args;  // <ref> <new> [<old>], or <ref> [<old>] with -d
+};
+int StoreUpdateRefCommand(const UpdateRefFlags& flags);
+
+struct LogFlags {
+  std::optional<std::string> store;
+  int max_count = -1;
+  bool oneline = false;
+  std::string ref = "HEAD";
+};
+int StoreLogCommand(const LogFlags& flags);
+
+struct ImportFlags {
+  std::optional<std::string> store;
+  std::string repo;
+};
+int StoreImportCommand(const ImportFlags& flags);
+
+struct ExportFlags {
+  std::optional<std::string> store;
+  std::string dir;
+};
+int StoreExportCommand(const ExportFlags& flags);
 
 }  // namespace clive::cli

@@ -1,6 +1,10 @@
 // clivec: the clive driver. Thin by design: it parses flags and calls the
 // libraries; everything it does is reachable from them.
+#include <functional>
 #include <iostream>
+#include <memory>
+#include <utility>
+#include <vector>
 
 #include "CLI/CLI.hpp"
 #include "commands.h"
@@ -9,6 +13,104 @@ namespace {
 
 constexpr const char* kDescription =
     "clivec - compile, evaluate and store clive.cl spreadsheets of code and data";
+constexpr const char* kStoreHelp =
+    "Store directory (default: the nearest .clive above the current directory)";
+
+// The `clivec store ...` commands: each leaf's flags, and what runs it.
+using StoreCommands = std::vector<std::pair<CLI::App*, std::function<int()>>>;
+
+// Registers a store command whose flags live in a `Flags` owned by the
+// returned runner; `setup` declares the command's own options.
+template <typename Flags>
+void AddStoreCommand(CLI::App& group, StoreCommands& commands, const char* name,
+                     const char* description, int (*run)(const Flags&),
+                     const std::function<void(CLI::App&, Flags&)>& setup) {
+  auto flags = std::make_shared<Flags>();
+  CLI::App* cmd = group.add_subcommand(name, description);
+  if constexpr (requires { flags->store; }) cmd->add_option("--store", flags->store, kStoreHelp);
+  setup(*cmd, *flags);
+  commands.emplace_back(cmd, [flags, run] { return run(*flags); });
+}
+
+StoreCommands AddStoreCommands(CLI::App& group) {
+  using namespace clive::cli;
+  StoreCommands c;
+  AddStoreCommand<StoreInitFlags>(group, c, "init", "Create a store (or reopen an existing one)",
+                                  StoreInitCommand, [](CLI::App& cmd, StoreInitFlags& f) {
+                                    cmd.add_option("dir", f.dir, "Store directory (default: .clive)");
+                                  });
+  AddStoreCommand<StoreFsckFlags>(group, c, "fsck", "Check every object and ref of the store",
+                                  StoreFsckCommand, [](CLI::App& cmd, StoreFsckFlags& f) {
+                                    cmd.add_flag("--unreachable", f.unreachable,
+                                                 "List objects no ref reaches");
+                                  });
+  AddStoreCommand<StoreStatsFlags>(group, c, "stats", "Object, ref and size counts of the store",
+                                   StoreStatsCommand, [](CLI::App& cmd, StoreStatsFlags& f) {
+                                     cmd.add_flag("--json", f.json, "Print the counts as JSON");
+                                   });
+  AddStoreCommand<HashObjectFlags>(
+      group, c, "hash-object", "Print (and with -w write) the ids of objects, as git hash-object",
+      StoreHashObjectCommand, [](CLI::App& cmd, HashObjectFlags& f) {
+        cmd.add_flag("-w", f.write, "Write the objects into the store");
+        cmd.add_option("-t", f.type, "Object type: blob (default), tree, commit or tag")
+            ->check(CLI::IsMember({"blob", "tree", "commit", "tag"}));
+        cmd.add_flag("--stdin", f.read_stdin, "Read one object from standard input");
+        cmd.add_flag("--literally", f.literally, "Skip the format check of trees, commits and tags");
+        cmd.add_option("file", f.files, "Files to hash");
+      });
+  AddStoreCommand<CatFileFlags>(
+      group, c, "cat-file", "Print an object's type, size or content, as git cat-file",
+      StoreCatFileCommand, [](CLI::App& cmd, CatFileFlags& f) {
+        cmd.add_flag("-t", f.type, "Print the object's type");
+        cmd.add_flag("-s", f.size, "Print the object's size");
+        cmd.add_flag("-p", f.pretty, "Pretty-print the object's content");
+        cmd.add_flag("-e", f.exists, "Exit with 0 if the object exists, 1 if not, silently");
+        cmd.add_option("object", f.object, "Object id, abbreviated id or ref name")->required();
+      });
+  AddStoreCommand<ShowRefFlags>(group, c, "show-ref", "List refs and their ids, as git show-ref",
+                                StoreShowRefCommand, [](CLI::App& cmd, ShowRefFlags& f) {
+                                  cmd.add_flag("--head", f.head, "Show HEAD too");
+                                  cmd.add_flag("--heads", f.heads, "Only refs/heads/");
+                                  cmd.add_flag("--tags", f.tags, "Only refs/tags/");
+                                  cmd.add_flag("-s,--hash", f.hash_only, "Print the ids only");
+                                  cmd.add_option("pattern", f.patterns,
+                                                 "Show refs whose names end in these components");
+                                });
+  AddStoreCommand<UpdateRefFlags>(
+      group, c, "update-ref", "Update, create, delete or verify refs atomically, as git update-ref",
+      StoreUpdateRefCommand, [](CLI::App& cmd, UpdateRefFlags& f) {
+        cmd.add_flag("--stdin", f.read_stdin, "Read git's update-ref --stdin commands");
+        cmd.add_flag("-z", f.nul, "--stdin input is NUL-terminated");
+        cmd.add_flag("-d", f.remove, "Delete <ref> (if it is at <oldvalue>)");
+        cmd.add_flag("--no-deref", f.no_deref, "Update symbolic refs themselves, not their targets");
+        cmd.add_option("-m", f.message, "Reflog message");
+        cmd.add_option("args", f.args, "<ref> <newvalue> [<oldvalue>], or <ref> [<oldvalue>] with -d");
+      });
+  AddStoreCommand<LogFlags>(group, c, "log", "Show a ref's commits, first parents only, as git log",
+                            StoreLogCommand, [](CLI::App& cmd, LogFlags& f) {
+                              cmd.add_option("-n,--max-count", f.max_count, "Show at most N commits");
+                              cmd.add_flag("--oneline", f.oneline, "One line per commit");
+                              cmd.add_option("ref", f.ref, "Where to start (default: HEAD)");
+                            });
+  AddStoreCommand<ImportFlags>(group, c, "import", "Copy every object and ref of a git repository in",
+                               StoreImportCommand, [](CLI::App& cmd, ImportFlags& f) {
+                                 cmd.add_option("repo", f.repo, "Git repository")->required();
+                               });
+  AddStoreCommand<ExportFlags>(group, c, "export", "Write the store out as a new bare git repository",
+                               StoreExportCommand, [](CLI::App& cmd, ExportFlags& f) {
+                                 cmd.add_option("dir", f.dir, "Directory of the new repository")
+                                     ->required();
+                               });
+  return c;
+}
+
+// Whether `name` is one of `app`'s subcommands.
+bool IsCommand(CLI::App& app, const std::string& name) {
+  for (const CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+    if (sub->get_name() == name) return true;
+  }
+  return false;
+}
 
 }  // namespace
 
@@ -33,15 +135,19 @@ int main(int argc, char** argv) {
                       "Store directory (default: the nearest .clive above the current directory)");
   get_cmd->add_flag("--json", get.json, "Print the value as JSON");
 
+  CLI::App* store_cmd = app.add_subcommand(
+      "store", "Git-style plumbing on the store: objects, refs, fsck, stats, import/export");
+  store_cmd->require_subcommand(1, 1);
+  const StoreCommands store_commands = AddStoreCommands(*store_cmd);
+
   // CLI11 words an unknown command as "a subcommand is required"; name it.
-  auto is_command = [&](const std::string& name) {
-    for (const CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
-      if (sub->get_name() == name) return true;
-    }
-    return false;
-  };
-  if (argc > 1 && argv[1][0] != '-' && !is_command(argv[1])) {
+  if (argc > 1 && argv[1][0] != '-' && !IsCommand(app, argv[1])) {
     std::cerr << "clivec: unknown command '" << argv[1] << "' (see clivec --help)\n";
+    return 2;
+  }
+  if (argc > 2 && store_cmd->get_name() == argv[1] && argv[2][0] != '-' &&
+      !IsCommand(*store_cmd, argv[2])) {
+    std::cerr << "clivec: unknown command 'store " << argv[2] << "' (see clivec store --help)\n";
     return 2;
   }
   try {
@@ -58,5 +164,8 @@ int main(int argc, char** argv) {
 
   if (run_cmd->parsed()) return clive::cli::RunCommand(run);
   if (get_cmd->parsed()) return clive::cli::GetCommand(get);
+  for (const auto& [cmd, run_store_cmd] : store_commands) {
+    if (cmd->parsed()) return run_store_cmd();
+  }
   return 2;
 }

@@ -1,12 +1,18 @@
+// Env and Txn: opening the LMDB environment, read-only mode, transactions,
+// and growing the memory map.
 #include "lmdb_env.h"
+
+#include <sys/stat.h>
 
 #include <cerrno>
 #include <cstring>
+#include <limits>
 
 namespace clive::store::lmdb {
 namespace {
 
-constexpr unsigned kMaxDbs = 4;  // objects, refs, meta, and room for reflogs.
+// objects, refs, reflogs, meta, and one spare.
+constexpr unsigned kMaxDbs = 5;
 constexpr std::string_view kFormatKey = "format";
 constexpr std::string_view kHeadRef = "HEAD";
 constexpr std::string_view kDefaultBranch = "refs/heads/main";
@@ -36,62 +42,39 @@ struct CursorCloser {
 };
 using CursorPtr = std::unique_ptr<MDB_cursor, CursorCloser>;
 
-bool ValidObjectType(uint8_t t) {
-  return t >= static_cast<uint8_t>(ObjectType::kCommit) &&
-         t <= static_cast<uint8_t>(ObjectType::kTag);
-}
-
-Expected<RefRecord> DecodeRef(const Env& env, std::string_view name, std::string_view value) {
-  auto corrupt = [&](std::string_view why) {
-    return Status::Corruption("ref " + std::string(name) + " in store at " + env.path().string() +
-                              " is corrupt: " + std::string(why));
-  };
-  if (value.empty()) return corrupt("empty record");
-  const auto kind = static_cast<RefRecord::Kind>(value[0]);
-  if (kind == RefRecord::Kind::kDirect) {
-    if (value.size() != 1 + ObjectId::kSize) return corrupt("bad object id length");
-    ObjectId id;
-    std::memcpy(id.bytes.data(), value.data() + 1, ObjectId::kSize);
-    return RefRecord::Direct(id);
-  }
-  if (kind == RefRecord::Kind::kSymbolic) {
-    if (value.size() < 2) return corrupt("empty symbolic target");
-    return RefRecord::Symbolic(std::string(value.substr(1)));
-  }
-  return corrupt("unknown record kind");
-}
-
-std::string EncodeRef(const RefRecord& record) {
-  std::string out(1, static_cast<char>(record.kind));
-  if (record.symbolic()) {
-    out += record.target;
-  } else {
-    out.append(reinterpret_cast<const char*>(record.id.bytes.data()), ObjectId::kSize);
-  }
-  return out;
-}
-
 }  // namespace
 
 // --- Env ---
 
 Expected<std::unique_ptr<Env>> Env::Open(const std::filesystem::path& dir,
                                          const StoreOptions& options) {
+  if (options.map_size == 0) {
+    return Status::InvalidArgument("cannot open store at " + dir.string() + ": map_size is 0");
+  }
   MDB_env* raw = nullptr;
   if (int rc = mdb_env_create(&raw); rc != 0) return OpenError(dir, rc);
   // Owned from here on: ~Env closes it, including when opening fails below
   // (LMDB requires mdb_env_close after a failed mdb_env_open).
-  auto env = std::make_unique<Env>(Key{}, raw, dir);
+  auto env = std::make_unique<Env>(Key{}, raw, dir, options);
 
   if (int rc = mdb_env_set_maxdbs(raw, kMaxDbs); rc != 0) return OpenError(dir, rc);
+  // LMDB raises this to the size of the data already in the file, if larger.
   if (int rc = mdb_env_set_mapsize(raw, options.map_size); rc != 0) return OpenError(dir, rc);
   // MDB_NOTLS: read transactions are not tied to a thread slot, so a read
   // transaction may coexist with another one on the same thread (libgit2 can
   // re-enter the backends while we hold a snapshot). MDB_NOSYNC only in bulk
-  // mode: LMDB stays consistent, the last commits may be lost on power loss.
+  // mode: commits skip fsync, so a crash (of the machine, not just the
+  // process) may lose the last commits, but LMDB never tears one.
   unsigned flags = MDB_NOTLS;
   if (!options.durable) flags |= MDB_NOSYNC;
+  if (options.read_only) flags |= MDB_RDONLY;
   if (int rc = mdb_env_open(raw, dir.c_str(), flags, 0644); rc != 0) return OpenError(dir, rc);
+  CLIVE_RETURN_IF_ERROR(env->CheckFileSize());
+  // A process that died with a read transaction open leaves its slot in the
+  // reader table, pinning old pages so the file can only grow: free such
+  // slots. Best effort; a failure here changes nothing for correctness.
+  int dead = 0;
+  mdb_reader_check(raw, &dead);
 
   CLIVE_RETURN_IF_ERROR(env->InitDatabases());
   return env;
@@ -100,6 +83,12 @@ Expected<std::unique_ptr<Env>> Env::Open(const std::filesystem::path& dir,
 Env::~Env() { mdb_env_close(env_); }
 
 size_t Env::max_key_size() const { return static_cast<size_t>(mdb_env_get_maxkeysize(env_)); }
+
+uint64_t Env::map_size() const {
+  MDB_envinfo info;
+  mdb_env_info(env_, &info);
+  return info.me_mapsize;
+}
 
 Status Env::Error(std::string_view what, int rc) const {
   std::string msg = std::string(what) + " in store at " + path_.string() + ": " + mdb_strerror(rc);
@@ -110,8 +99,35 @@ Status Env::Error(std::string_view what, int rc) const {
   return Status::IOError(std::move(msg));
 }
 
+Status Env::ReadOnlyError() const {
+  return Status::PermissionDenied("store at " + path_.string() + " is read-only");
+}
+
+Status Env::CheckFileSize() const {
+  // A data.mdb cut short (a partial copy, a full disk) keeps meta pages that
+  // name pages past its end; touching those through the map raises SIGBUS.
+  // LMDB writes every page before the meta page naming it, so a healthy file
+  // always covers the last page in use.
+  MDB_envinfo info;
+  MDB_stat stat;
+  mdb_filehandle_t fd;
+  if (int rc = mdb_env_info(env_, &info); rc != 0) return OpenError(path_, rc);
+  if (int rc = mdb_env_stat(env_, &stat); rc != 0) return OpenError(path_, rc);
+  if (int rc = mdb_env_get_fd(env_, &fd); rc != 0) return OpenError(path_, rc);
+  struct stat file;
+  if (fstat(fd, &file) != 0) return OpenError(path_, errno);
+  const uint64_t needed = (static_cast<uint64_t>(info.me_last_pgno) + 1) * stat.ms_psize;
+  if (static_cast<uint64_t>(file.st_size) < needed) {
+    return Status::Corruption("cannot open store at " + path_.string() +
+                              ": data.mdb is truncated (" + std::to_string(file.st_size) +
+                              " bytes, its pages need " + std::to_string(needed) + ")");
+  }
+  return Status::Ok();
+}
+
 Status Env::InitDatabases() {
-  auto txn = Txn::Begin(*this, Txn::Mode::kWrite);
+  const bool writable = !options_.read_only;
+  auto txn = Txn::Begin(*this, writable ? Txn::Mode::kWrite : Txn::Mode::kRead);
   if (!txn) return txn.status();
 
   // An environment whose main database is empty was just created (or its
@@ -126,6 +142,9 @@ Status Env::InitDatabases() {
     return Error("cannot inspect main database", rc);
   }
   const bool fresh = stat.ms_entries == 0;
+  if (fresh && !writable) {
+    return Status::NotFound("cannot open store at " + path_.string() + " read-only: no such store");
+  }
 
   int rc = mdb_dbi_open(txn->handle(), "meta", fresh ? MDB_CREATE : 0, &meta_);
   if (rc == MDB_NOTFOUND) {
@@ -145,42 +164,116 @@ Status Env::InitDatabases() {
                                 "'");
     }
   }
-  if (rc = mdb_dbi_open(txn->handle(), "objects", MDB_CREATE, &objects_); rc != 0) {
+  const unsigned create = writable ? MDB_CREATE : 0;
+  if (rc = mdb_dbi_open(txn->handle(), "objects", create, &objects_); rc != 0) {
     return Error("cannot open objects database", rc);
   }
-  if (rc = mdb_dbi_open(txn->handle(), "refs", MDB_CREATE, &refs_); rc != 0) {
+  if (rc = mdb_dbi_open(txn->handle(), "refs", create, &refs_); rc != 0) {
     return Error("cannot open refs database", rc);
   }
+  rc = mdb_dbi_open(txn->handle(), "reflogs", create, &reflogs_);
+  if (rc != 0 && !(rc == MDB_NOTFOUND && !writable)) {
+    return Error("cannot open reflogs database", rc);
+  }
+  has_reflogs_ = rc == 0;
   if (fresh) {
     // Like `git init`: every Git repository has a HEAD, and libgit2 relies on
     // it (renaming a ref, for one, fails without it). The branch is unborn
     // until someone creates it.
     CLIVE_RETURN_IF_ERROR(PutRef(*txn, kHeadRef, RefRecord::Symbolic(std::string(kDefaultBranch))));
   }
-  // Database handles opened in a write transaction become usable by other
-  // transactions only once it commits.
+  // Database handles opened in a transaction become usable by other
+  // transactions only once it commits (read-only ones included).
   return txn->Commit();
+}
+
+Status Env::Resize(uint64_t size) const {
+  std::lock_guard lock(txn_mu_);
+  if (open_txns_ > 0) {
+    // Remapping would pull the map from under the open transactions.
+    return Status::IOError("cannot resize the memory map of store at " + path_.string() +
+                           " while this process has " + std::to_string(open_txns_) +
+                           " transaction(s) open");
+  }
+  if (int rc = mdb_env_set_mapsize(env_, size); rc != 0) {
+    return Error("cannot resize memory map", rc);
+  }
+  return Status::Ok();
+}
+
+Status Env::GrowMap() {
+  const uint64_t current = map_size();
+  if (current >= options_.max_map_size) {
+    return Status::IOError("store at " + path_.string() + " is full (map size " +
+                           std::to_string(current) + " bytes reached max_map_size)");
+  }
+  const uint64_t doubled =
+      current > std::numeric_limits<uint64_t>::max() / 2 ? current : current * 2;
+  return Resize(std::min(doubled, options_.max_map_size));
+}
+
+Status Env::Update(const std::function<Status(Txn&)>& body) {
+  if (options_.read_only) return ReadOnlyError();
+  for (;;) {
+    {
+      auto txn = Txn::Begin(*this, Txn::Mode::kWrite);
+      if (!txn) return txn.status();
+      Status status = body(*txn);
+      if (status.ok()) status = txn->Commit();
+      if (status.ok() || txn->first_error() != MDB_MAP_FULL) return status;
+    }  // the failed transaction is aborted here, before the map changes.
+    CLIVE_RETURN_IF_ERROR(GrowMap());
+  }
 }
 
 // --- Txn ---
 
 Expected<Txn> Txn::Begin(const Env& env, Mode mode) {
-  MDB_txn* txn = nullptr;
+  if (mode == Mode::kWrite && env.read_only()) return env.ReadOnlyError();
   const unsigned flags = mode == Mode::kRead ? MDB_RDONLY : 0;
-  if (int rc = mdb_txn_begin(env.handle(), nullptr, flags, &txn); rc != 0) {
-    return env.Error("cannot begin transaction", rc);
+  // A resize by another process shows up as MDB_MAP_RESIZED: adopt the new
+  // size and try again. Once is normally enough; the bound only guards
+  // against a pathological race with a process growing it repeatedly.
+  for (int attempt = 0;; ++attempt) {
+    {
+      std::lock_guard lock(env.txn_mu_);
+      ++env.open_txns_;
+    }
+    MDB_txn* txn = nullptr;
+    const int rc = mdb_txn_begin(env.handle(), nullptr, flags, &txn);
+    if (rc == 0) return Txn(&env, txn);
+    {
+      std::lock_guard lock(env.txn_mu_);
+      --env.open_txns_;
+    }
+    if (rc != MDB_MAP_RESIZED || attempt == 3) return env.Error("cannot begin transaction", rc);
+    CLIVE_RETURN_IF_ERROR(env.Resize(0));
   }
-  return Txn(&env, txn);
+}
+
+void Txn::Ended() {
+  std::lock_guard lock(env_->txn_mu_);
+  --env_->open_txns_;
 }
 
 Txn::~Txn() {
-  if (txn_ != nullptr) mdb_txn_abort(txn_);
+  if (txn_ != nullptr) {
+    mdb_txn_abort(txn_);
+    Ended();
+  }
+}
+
+Status Txn::Fail(std::string_view what, int rc) {
+  if (first_error_ == 0) first_error_ = rc;
+  return env_->Error(what, rc);
 }
 
 Status Txn::Commit() {
   // mdb_txn_commit frees the transaction whether or not it succeeds.
   MDB_txn* txn = std::exchange(txn_, nullptr);
-  if (int rc = mdb_txn_commit(txn); rc != 0) return env_->Error("cannot commit transaction", rc);
+  const int rc = mdb_txn_commit(txn);
+  Ended();
+  if (rc != 0) return Fail("cannot commit transaction", rc);
   return Status::Ok();
 }
 
@@ -189,14 +282,14 @@ Expected<std::optional<std::string_view>> Txn::Get(MDB_dbi dbi, std::string_view
   MDB_val v;
   const int rc = mdb_get(txn_, dbi, &k, &v);
   if (rc == MDB_NOTFOUND) return std::optional<std::string_view>();
-  if (rc != 0) return env_->Error("cannot read", rc);
+  if (rc != 0) return Fail("cannot read", rc);
   return std::optional<std::string_view>(FromVal(v));
 }
 
 Status Txn::Put(MDB_dbi dbi, std::string_view key, std::string_view value) {
   MDB_val k = ToVal(key);
   MDB_val v = ToVal(value);
-  if (int rc = mdb_put(txn_, dbi, &k, &v, 0); rc != 0) return env_->Error("cannot write", rc);
+  if (int rc = mdb_put(txn_, dbi, &k, &v, 0); rc != 0) return Fail("cannot write", rc);
   return Status::Ok();
 }
 
@@ -205,7 +298,7 @@ Expected<bool> Txn::PutIfAbsent(MDB_dbi dbi, std::string_view key, std::string_v
   MDB_val v = ToVal(value);
   const int rc = mdb_put(txn_, dbi, &k, &v, MDB_NOOVERWRITE);
   if (rc == MDB_KEYEXIST) return false;
-  if (rc != 0) return env_->Error("cannot write", rc);
+  if (rc != 0) return Fail("cannot write", rc);
   return true;
 }
 
@@ -213,16 +306,14 @@ Expected<bool> Txn::Delete(MDB_dbi dbi, std::string_view key) {
   MDB_val k = ToVal(key);
   const int rc = mdb_del(txn_, dbi, &k, nullptr);
   if (rc == MDB_NOTFOUND) return false;
-  if (rc != 0) return env_->Error("cannot delete", rc);
+  if (rc != 0) return Fail("cannot delete", rc);
   return true;
 }
 
 Status Txn::Scan(MDB_dbi dbi, std::string_view from,
                  const std::function<bool(std::string_view, std::string_view)>& visit) {
   MDB_cursor* raw = nullptr;
-  if (int rc = mdb_cursor_open(txn_, dbi, &raw); rc != 0) {
-    return env_->Error("cannot open cursor", rc);
-  }
+  if (int rc = mdb_cursor_open(txn_, dbi, &raw); rc != 0) return Fail("cannot open cursor", rc);
   CursorPtr cursor(raw);
   MDB_val k = ToVal(from);
   MDB_val v;
@@ -232,124 +323,28 @@ Status Txn::Scan(MDB_dbi dbi, std::string_view from,
     if (!visit(FromVal(k), FromVal(v))) return Status::Ok();
     rc = mdb_cursor_get(raw, &k, &v, MDB_NEXT);
   }
-  if (rc != MDB_NOTFOUND) return env_->Error("cannot iterate", rc);
+  if (rc != MDB_NOTFOUND) return Fail("cannot iterate", rc);
   return Status::Ok();
 }
 
-// --- objects ---
-
-std::string_view ObjectKey(const ObjectId& id) {
-  return {reinterpret_cast<const char*>(id.bytes.data()), ObjectId::kSize};
-}
-
-Expected<std::optional<StoredObject>> GetObject(Txn& txn, const ObjectId& id) {
-  auto value = txn.Get(txn.env().objects(), ObjectKey(id));
-  if (!value) return value.status();
-  if (!*value) return std::optional<StoredObject>();
-  const std::string_view v = **value;
-  auto corrupt = [&](std::string_view why) {
-    return Status::Corruption("object " + id.Hex() + " in store at " + txn.env().path().string() +
-                              " is corrupt: " + std::string(why));
-  };
-  if (v.size() < 2) return corrupt("truncated record");
-  if (static_cast<uint8_t>(v[0]) != kObjectFormatRaw) {
-    return corrupt("unknown record format " + std::to_string(static_cast<uint8_t>(v[0])));
+Expected<std::optional<std::pair<std::string_view, std::string_view>>> Txn::Last(
+    MDB_dbi dbi, std::string_view before) {
+  using Entry = std::optional<std::pair<std::string_view, std::string_view>>;
+  MDB_cursor* raw = nullptr;
+  if (int rc = mdb_cursor_open(txn_, dbi, &raw); rc != 0) return Fail("cannot open cursor", rc);
+  CursorPtr cursor(raw);
+  MDB_val k = ToVal(before);
+  MDB_val v;
+  // Position at the first key >= `before` (or past the end), then step back.
+  int rc = mdb_cursor_get(raw, &k, &v, MDB_SET_RANGE);
+  if (rc == 0) {
+    rc = mdb_cursor_get(raw, &k, &v, MDB_PREV);
+  } else if (rc == MDB_NOTFOUND) {
+    rc = mdb_cursor_get(raw, &k, &v, MDB_LAST);
   }
-  const auto type = static_cast<uint8_t>(v[1]);
-  if (!ValidObjectType(type)) return corrupt("unknown object type " + std::to_string(type));
-  return std::optional<StoredObject>(StoredObject{static_cast<ObjectType>(type), v.substr(2)});
-}
-
-Status PutObject(Txn& txn, const ObjectId& id, ObjectType type, std::string_view data) {
-  if (!ValidObjectType(static_cast<uint8_t>(type))) {
-    return Status::InvalidArgument("invalid object type " + std::to_string(static_cast<int>(type)));
-  }
-  std::string value;
-  value.reserve(2 + data.size());
-  value.push_back(static_cast<char>(kObjectFormatRaw));
-  value.push_back(static_cast<char>(type));
-  value.append(data);
-  auto inserted = txn.PutIfAbsent(txn.env().objects(), ObjectKey(id), value);
-  return inserted ? Status::Ok() : inserted.status();
-}
-
-Expected<bool> HasObject(Txn& txn, const ObjectId& id) {
-  auto value = txn.Get(txn.env().objects(), ObjectKey(id));
-  if (!value) return value.status();
-  return value->has_value();
-}
-
-// --- refs ---
-
-std::string RefRecord::Describe() const {
-  return symbolic() ? "symbolic ref to " + target : id.Hex();
-}
-
-Status CheckRefKey(const Env& env, std::string_view name) {
-  if (name.empty()) return Status::InvalidArgument("empty ref name");
-  if (name.size() > env.max_key_size()) {
-    return Status::InvalidArgument("ref name too long: " + std::to_string(name.size()) +
-                                   " bytes, the store allows at most " +
-                                   std::to_string(env.max_key_size()));
-  }
-  return Status::Ok();
-}
-
-Expected<std::optional<RefRecord>> GetRef(Txn& txn, std::string_view name) {
-  CLIVE_RETURN_IF_ERROR(CheckRefKey(txn.env(), name));
-  auto value = txn.Get(txn.env().refs(), name);
-  if (!value) return value.status();
-  if (!*value) return std::optional<RefRecord>();
-  auto record = DecodeRef(txn.env(), name, **value);
-  if (!record) return record.status();
-  return std::optional<RefRecord>(std::move(*record));
-}
-
-Status PutRef(Txn& txn, std::string_view name, const RefRecord& record) {
-  CLIVE_RETURN_IF_ERROR(CheckRefKey(txn.env(), name));
-  return txn.Put(txn.env().refs(), name, EncodeRef(record));
-}
-
-Expected<bool> DeleteRef(Txn& txn, std::string_view name) {
-  CLIVE_RETURN_IF_ERROR(CheckRefKey(txn.env(), name));
-  return txn.Delete(txn.env().refs(), name);
-}
-
-Status ScanRefs(Txn& txn, std::string_view prefix,
-                const std::function<bool(std::string_view, const RefRecord&)>& visit) {
-  Status decode_error;
-  CLIVE_RETURN_IF_ERROR(
-      txn.Scan(txn.env().refs(), prefix, [&](std::string_view name, std::string_view value) {
-        if (!name.starts_with(prefix)) return false;  // keys are sorted: done.
-        auto record = DecodeRef(txn.env(), name, value);
-        if (!record) {
-          decode_error = record.status();
-          return false;
-        }
-        return visit(name, *record);
-      }));
-  return decode_error;
-}
-
-Expected<std::optional<std::string>> FindRefConflict(Txn& txn, std::string_view name) {
-  // An existing ref that is a directory of `name` ("a/b" for "a/b/c")...
-  for (size_t slash = name.find('/'); slash != std::string_view::npos;
-       slash = name.find('/', slash + 1)) {
-    const std::string_view parent = name.substr(0, slash);
-    if (parent.empty()) continue;  // LMDB has no empty keys.
-    auto existing = txn.Get(txn.env().refs(), parent);
-    if (!existing) return existing.status();
-    if (*existing) return std::optional<std::string>(std::string(parent));
-  }
-  // ...or one that lives below `name` ("a/b/c/d" for "a/b/c").
-  const std::string dir = std::string(name) + "/";
-  std::optional<std::string> below;
-  CLIVE_RETURN_IF_ERROR(
-      txn.Scan(txn.env().refs(), dir, [&](std::string_view key, std::string_view) {
-        if (key.starts_with(dir)) below = std::string(key);
-        return false;
-      }));
-  return below;
+  if (rc == MDB_NOTFOUND) return Entry();
+  if (rc != 0) return Fail("cannot iterate", rc);
+  return Entry(std::pair(FromVal(k), FromVal(v)));
 }
 
 }  // namespace clive::store::lmdb

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <exception>
 #include <new>
+#include <optional>
 #include <type_traits>
 #include <vector>
 
@@ -52,10 +53,10 @@ int Guarded(F&& body) noexcept {
   return GIT_ERROR;
 }
 
-// Copies an object into a buffer libgit2 will own and free.
-int CopyOut(OdbBackend& self, const lmdb::StoredObject& object, void** data, size_t* len,
-            git_object_t* type) {
-  const size_t size = object.data.size();
+// Decodes an object into a buffer libgit2 will own and free.
+int CopyOut(OdbBackend& self, Txn& txn, const git_oid& oid, const lmdb::ObjectRecord& record,
+            void** data, size_t* len, git_object_t* type) {
+  const size_t size = record.size;
   // NUL-terminated like libgit2's own backends produce (and +1 keeps a
   // zero-length object from asking the allocator for 0 bytes).
   auto* buffer = static_cast<char*>(git_odb_backend_data_alloc(&self.parent, size + 1));
@@ -63,41 +64,35 @@ int CopyOut(OdbBackend& self, const lmdb::StoredObject& object, void** data, siz
     git_error_set_oom();
     return GIT_ERROR;
   }
-  std::memcpy(buffer, object.data.data(), size);
+  if (Status decoded = lmdb::DecodeObject(txn, FromGit(oid), record, buffer); !decoded.ok()) {
+    git_odb_backend_data_free(&self.parent, buffer);
+    return Report(decoded);
+  }
   buffer[size] = '\0';
   *data = buffer;
   *len = size;
-  *type = static_cast<git_object_t>(object.type);
+  *type = static_cast<git_object_t>(record.type);
   return 0;
 }
 
 // Finds the unique object whose hex id starts with the first `len` hex digits
 // of `prefix`: GIT_ENOTFOUND for none, GIT_EAMBIGUOUS for several.
 int FindByPrefix(OdbBackend& self, Txn& txn, const git_oid& prefix, size_t len, git_oid* out) {
-  // The digits past `len` are zero in `prefix`, so it is also the smallest key
-  // in the range; keys are sorted, so the matches are contiguous from there.
-  const std::string_view start(reinterpret_cast<const char*>(prefix.id), GIT_OID_RAWSZ);
-  int matches = 0;
-  Status scan = txn.Scan(self.env->objects(), start, [&](std::string_view key, std::string_view) {
-    if (key.size() != GIT_OID_RAWSZ) return true;  // not an object key; skip.
-    git_oid candidate;
-    std::memcpy(candidate.id, key.data(), GIT_OID_RAWSZ);
-    if (git_oid_ncmp(&candidate, &prefix, len) != 0) return false;
-    *out = candidate;
-    return ++matches < 2;
-  });
+  std::vector<ObjectId> found;
+  Status scan = lmdb::FindObjectsByPrefix(txn, FromGit(prefix), len, 2, &found);
   if (!scan.ok()) return Report(scan);
   char hex[GIT_OID_HEXSZ + 1];
   git_oid_tostr(hex, len + 1, &prefix);
-  if (matches == 0) {
+  if (found.empty()) {
     return Report(Status::NotFound("no object matches prefix " + std::string(hex) +
                                    " in store at " + self.env->path().string()));
   }
-  if (matches > 1) {
+  if (found.size() > 1) {
     git_error_set_str(GIT_ERROR_ODB,
                       ("object prefix " + std::string(hex) + " is ambiguous").c_str());
     return GIT_EAMBIGUOUS;
   }
+  *out = ToGit(found[0]);
   return 0;
 }
 
@@ -107,10 +102,10 @@ int Read(void** data, size_t* len, git_object_t* type, git_odb_backend* backend,
     auto& self = Self(backend);
     auto txn = Txn::Begin(*self.env, Txn::Mode::kRead);
     if (!txn) return Report(txn.status());
-    auto object = lmdb::GetObject(*txn, FromGit(*oid));
-    if (!object) return Report(object.status());
-    if (!*object) return NotFound(self, *oid);
-    return CopyOut(self, **object, data, len, type);
+    auto record = lmdb::GetObjectRecord(*txn, FromGit(*oid));
+    if (!record) return Report(record.status());
+    if (!*record) return NotFound(self, *oid);
+    return CopyOut(self, *txn, *oid, **record, data, len, type);
   });
 }
 
@@ -124,10 +119,10 @@ int ReadPrefix(git_oid* out, void** data, size_t* len, git_object_t* type, git_o
     if (prefix_len < GIT_OID_HEXSZ) {
       if (int rc = FindByPrefix(self, *txn, *prefix, prefix_len, &full); rc != 0) return rc;
     }
-    auto object = lmdb::GetObject(*txn, FromGit(full));
-    if (!object) return Report(object.status());
-    if (!*object) return NotFound(self, full);
-    if (int rc = CopyOut(self, **object, data, len, type); rc != 0) return rc;
+    auto record = lmdb::GetObjectRecord(*txn, FromGit(full));
+    if (!record) return Report(record.status());
+    if (!*record) return NotFound(self, full);
+    if (int rc = CopyOut(self, *txn, full, **record, data, len, type); rc != 0) return rc;
     *out = full;
     return 0;
   });
@@ -138,11 +133,12 @@ int ReadHeader(size_t* len, git_object_t* type, git_odb_backend* backend, const 
     auto& self = Self(backend);
     auto txn = Txn::Begin(*self.env, Txn::Mode::kRead);
     if (!txn) return Report(txn.status());
-    auto object = lmdb::GetObject(*txn, FromGit(*oid));
-    if (!object) return Report(object.status());
-    if (!*object) return NotFound(self, *oid);
-    *len = (*object)->data.size();
-    *type = static_cast<git_object_t>((*object)->type);
+    // The record header carries type and size: nothing is decompressed.
+    auto record = lmdb::GetObjectRecord(*txn, FromGit(*oid));
+    if (!record) return Report(record.status());
+    if (!*record) return NotFound(self, *oid);
+    *len = static_cast<size_t>((*record)->size);
+    *type = static_cast<git_object_t>((*record)->type);
     return 0;
   });
 }
@@ -155,14 +151,13 @@ int Write(git_odb_backend* backend, const git_oid* oid, const void* data, size_t
       return Report(Status::InvalidArgument("cannot store object of type " +
                                             std::to_string(static_cast<int>(type))));
     }
-    auto txn = Txn::Begin(*self.env, Txn::Mode::kWrite);
-    if (!txn) return Report(txn.status());
     // libgit2 computed `oid` from the content; an existing id is kept as is.
-    Status put = lmdb::PutObject(*txn, FromGit(*oid), static_cast<ObjectType>(type),
-                                 {static_cast<const char*>(data), len});
-    if (!put.ok()) return Report(put);
-    Status commit = txn->Commit();
-    return commit.ok() ? 0 : Report(commit);
+    // Compress before taking LMDB's writer lock.
+    const std::string record = self.env->codec().Encode(static_cast<ObjectType>(type),
+                                                        {static_cast<const char*>(data), len});
+    Status put = self.env->Update(
+        [&](Txn& txn) { return lmdb::PutObjectRecord(txn, FromGit(*oid), record); });
+    return put.ok() ? 0 : Report(put);
   });
 }
 
@@ -205,14 +200,11 @@ int Foreach(git_odb_backend* backend, git_odb_foreach_cb callback, void* payload
     {
       auto txn = Txn::Begin(*self.env, Txn::Mode::kRead);
       if (!txn) return Report(txn.status());
-      Status scan = txn->Scan(self.env->objects(), {}, [&](std::string_view key, std::string_view) {
-        if (key.size() == GIT_OID_RAWSZ) {
-          git_oid oid;
-          std::memcpy(oid.id, key.data(), GIT_OID_RAWSZ);
-          ids.push_back(oid);
-        }
-        return true;
-      });
+      Status scan =
+          lmdb::ScanObjects(*txn, std::nullopt, [&](const ObjectId& id, std::string_view) {
+            ids.push_back(ToGit(id));
+            return true;
+          });
       if (!scan.ok()) return Report(scan);
     }
     for (const git_oid& oid : ids) {
@@ -221,6 +213,16 @@ int Foreach(git_odb_backend* backend, git_odb_foreach_cb callback, void* payload
     }
     return 0;
   });
+}
+
+// LMDB needs no refresh: every call above starts a new transaction, which
+// sees the latest commit of every process, and the backend caches nothing.
+// libgit2 calls this after a failed lookup before retrying; 0 means "done".
+int Refresh(git_odb_backend* /*backend*/) { return 0; }
+
+int WritePack(git_odb_writepack** out, git_odb_backend* backend, git_odb* odb,
+              git_indexer_progress_cb progress_cb, void* progress_payload) {
+  return NewOdbWritepack(out, backend, *Self(backend).env, odb, progress_cb, progress_payload);
 }
 
 void Free(git_odb_backend* backend) {
@@ -244,9 +246,11 @@ Expected<GitPtr<git_odb_backend>> NewOdbBackend(lmdb::Env& env) {
   b.exists = &Exists;
   b.exists_prefix = &ExistsPrefix;
   b.foreach = &Foreach;
+  b.refresh = &Refresh;
+  b.writepack = &WritePack;
   b.free = &Free;
-  // No `refresh`: LMDB transactions always see the latest commit, so there is
-  // no cache to reload. No `freshen`: libgit2 falls back to `exists`.
+  // No `freshen`: objects have no timestamps to bump; libgit2 falls back to
+  // `exists`. No streams: objects are written and read whole.
   return GitPtr<git_odb_backend>(&backend.release()->parent);
 }
 

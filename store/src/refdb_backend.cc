@@ -1,15 +1,20 @@
 // libgit2 reference database backend over the LMDB "refs" database.
 //
 // Every entry point runs in its own LMDB transaction, so each libgit2 ref
-// operation (write, rename, delete) is atomic and durable on return. A
-// git_transaction (lock ... unlock) is buffered in the backend and applied as
-// one LMDB write transaction when its last lock is released; see Unlock().
+// operation (write, rename, delete) is atomic and durable on return, and its
+// reflog entry is written in the same transaction. A git_transaction (lock
+// ... unlock) is buffered in the backend and applied as one LMDB write
+// transaction when its last lock is released; see Unlock().
 //
-// Reflogs are not stored yet: has_log reports none and reflog_read fails with
-// GIT_ENOTFOUND, because a git_reflog can only be built inside libgit2.
+// Reflogs live in the "reflogs" database (lmdb_env.h). Every ref update is
+// logged, whatever core.logAllRefUpdates says (clive's in-memory repository
+// has no config): the log is the history of an entity. Deleting a ref
+// deletes its log, renaming moves it, as in git.
 #include <fnmatch.h>
 
+#include <algorithm>
 #include <exception>
+#include <functional>
 #include <new>
 #include <optional>
 #include <string>
@@ -31,6 +36,15 @@ struct PendingChange {
   std::string name;
   std::optional<RefRecord> seen;  // the value when the ref was locked.
   std::optional<RefRecord> next;  // nullopt deletes the ref.
+  // The entry to log (old and new ids are filled in when applied); nullopt
+  // when libgit2 writes the log itself through reflog_write.
+  std::optional<lmdb::ReflogRecord> log;
+};
+
+// A whole log replaced by reflog_write inside a git_transaction.
+struct PendingReflog {
+  std::string name;
+  std::vector<lmdb::ReflogRecord> entries;
 };
 
 // What Lock() hands libgit2 as the opaque payload.
@@ -47,6 +61,13 @@ struct RefdbBackend {
   size_t open_locks;
   bool batch_failed;  // set when a transaction commit failed half-way.
   std::vector<PendingChange> pending;
+  std::vector<PendingReflog> pending_reflogs;
+  // Set by reflog_write inside a git_transaction; claimed by the next unlock
+  // (see ReflogWrite).
+  std::optional<std::vector<lmdb::ReflogRecord>> reflog_for_next_unlock;
+  // Which ref each git_reflog made by ReflogRead belongs to, most recent
+  // last (see ReflogWrite).
+  std::vector<std::pair<const git_reflog*, std::string>> reflog_names;
 };
 static_assert(std::is_standard_layout_v<RefdbBackend>);
 
@@ -138,9 +159,34 @@ int CheckNoConflict(Txn& txn, const std::string& name) {
   return 0;
 }
 
-int Commit(Txn& txn) {
-  Status status = txn.Commit();
+// Runs `body` (which returns a libgit2 code, having set libgit2's error) in
+// one LMDB write transaction through Env::Update, so a full map grows and the
+// body runs again.
+int WriteTxn(RefdbBackend& self, const std::function<int(Txn&)>& body) {
+  int rc = 0;
+  Status status = self.env->Update([&](Txn& txn) -> Status {
+    rc = body(txn);
+    // The message is unused: rc and libgit2's error carry the failure.
+    return rc == 0 ? Status::Ok() : Status::Internal("aborted");
+  });
+  if (rc != 0) return rc;
   return status.ok() ? 0 : Report(status);
+}
+
+// Appends `entry` (whose ids are filled in here) to the log of `name` (and
+// HEAD's, if HEAD points at it) for a change from `before` to `after`.
+int LogChange(Txn& txn, const std::string& name, const std::optional<RefRecord>& before,
+              const RefRecord& after, lmdb::ReflogRecord entry) {
+  if (before) {
+    auto old_id = lmdb::ResolveRecord(txn, *before);
+    if (!old_id) return Report(old_id.status());
+    entry.old_id = *old_id;
+  }
+  auto new_id = lmdb::ResolveRecord(txn, after);
+  if (!new_id) return Report(new_id.status());
+  entry.new_id = *new_id;
+  Status logged = lmdb::LogRefUpdate(txn, name, entry);
+  return logged.ok() ? 0 : Report(logged);
 }
 
 // --- iterator ---
@@ -218,59 +264,67 @@ int Iterator(git_reference_iterator** out, git_refdb_backend* backend, const cha
   });
 }
 
-int Write(git_refdb_backend* backend, const git_reference* ref, int force,
-          const git_signature* /*who: no reflog yet*/, const char* /*message*/,
-          const git_oid* old_id, const char* old_target) {
+int Write(git_refdb_backend* backend, const git_reference* ref, int force, const git_signature* who,
+          const char* message, const git_oid* old_id, const char* old_target) {
   return Guarded([&]() -> int {
     const std::string name = git_reference_name(ref);
     const RefRecord next = RecordOf(ref);
-    auto txn = Txn::Begin(*Self(backend).env, Txn::Mode::kWrite);
-    if (!txn) return Report(txn.status());
-    auto current = lmdb::GetRef(*txn, name);
-    if (!current) return Report(current.status());
-    if (!force && *current) {
-      return Fail(GIT_EEXISTS, "failed to write reference '" + name +
-                                   "': a reference with that name already exists");
-    }
-    if (!MatchesOld(*current, old_id, old_target)) {
-      return Fail(GIT_EMODIFIED,
-                  "failed to write reference '" + name + "': old reference value does not match");
-    }
-    if (*current == next) return 0;  // unchanged: nothing to write.
-    if (int rc = CheckNoConflict(*txn, name); rc != 0) return rc;
-    Status put = lmdb::PutRef(*txn, name, next);
-    if (!put.ok()) return Report(put);
-    return Commit(*txn);
+    const lmdb::ReflogRecord entry = RecordFor({}, {}, who, message);
+    return WriteTxn(Self(backend), [&](Txn& txn) -> int {
+      auto current = lmdb::GetRef(txn, name);
+      if (!current) return Report(current.status());
+      if (!force && *current) {
+        return Fail(GIT_EEXISTS, "failed to write reference '" + name +
+                                     "': a reference with that name already exists");
+      }
+      if (!MatchesOld(*current, old_id, old_target)) {
+        return Fail(GIT_EMODIFIED,
+                    "failed to write reference '" + name + "': old reference value does not match");
+      }
+      if (*current == next) return 0;  // unchanged: nothing to write or log.
+      if (int rc = CheckNoConflict(txn, name); rc != 0) return rc;
+      Status put = lmdb::PutRef(txn, name, next);
+      if (!put.ok()) return Report(put);
+      return LogChange(txn, name, *current, next, entry);
+    });
   });
 }
 
 int Rename(git_reference** out, git_refdb_backend* backend, const char* old_name,
-           const char* new_name, int force, const git_signature* /*who*/, const char* /*message*/) {
+           const char* new_name, int force, const git_signature* who, const char* message) {
   return Guarded([&]() -> int {
     if (out != nullptr) *out = nullptr;
     const std::string from = old_name;
     const std::string to = new_name;
-    auto txn = Txn::Begin(*Self(backend).env, Txn::Mode::kWrite);
-    if (!txn) return Report(txn.status());
-    auto current = lmdb::GetRef(*txn, from);
-    if (!current) return Report(current.status());
-    if (!*current) return RefNotFound(from);
-    auto target = lmdb::GetRef(*txn, to);
-    if (!target) return Report(target.status());
-    if (*target && !force) {
-      return Fail(GIT_EEXISTS, "failed to rename reference '" + from + "' to '" + to +
-                                   "': a reference with that name already exists");
-    }
-    if (from != to) {
+    std::optional<RefRecord> moved;
+    const int rc = WriteTxn(Self(backend), [&](Txn& txn) -> int {
+      auto current = lmdb::GetRef(txn, from);
+      if (!current) return Report(current.status());
+      if (!*current) return RefNotFound(from);
+      moved = **current;
+      auto target = lmdb::GetRef(txn, to);
+      if (!target) return Report(target.status());
+      if (*target && !force) {
+        return Fail(GIT_EEXISTS, "failed to rename reference '" + from + "' to '" + to +
+                                     "': a reference with that name already exists");
+      }
+      if (from == to) return 0;
       // Delete first: renaming "a" to "a/b" is fine once "a" is gone.
-      auto deleted = lmdb::DeleteRef(*txn, from);
+      auto deleted = lmdb::DeleteRef(txn, from);
       if (!deleted) return Report(deleted.status());
-      if (int rc = CheckNoConflict(*txn, to); rc != 0) return rc;
-      Status put = lmdb::PutRef(*txn, to, **current);
+      if (int conflict = CheckNoConflict(txn, to); conflict != 0) return conflict;
+      Status put = lmdb::PutRef(txn, to, **current);
       if (!put.ok()) return Report(put);
-      if (int rc = Commit(*txn); rc != 0) return rc;
-    }
-    return out != nullptr ? NewGitRef(out, to, **current) : 0;
+      // Like git: the log moves with the ref and records the rename.
+      Status renamed = lmdb::RenameReflog(txn, from, to);
+      if (!renamed.ok()) return Report(renamed);
+      auto id = lmdb::ResolveRecord(txn, **current);
+      if (!id) return Report(id.status());
+      Status logged = lmdb::AppendReflog(txn, to, RecordFor(*id, *id, who, message));
+      return logged.ok() ? 0 : Report(logged);
+    });
+    if (rc != 0) return rc;
+    return out != nullptr ? NewGitRef(out, to, *moved) : 0;
   });
 }
 
@@ -278,18 +332,19 @@ int Delete(git_refdb_backend* backend, const char* ref_name, const git_oid* old_
            const char* old_target) {
   return Guarded([&]() -> int {
     const std::string name = ref_name;
-    auto txn = Txn::Begin(*Self(backend).env, Txn::Mode::kWrite);
-    if (!txn) return Report(txn.status());
-    auto current = lmdb::GetRef(*txn, name);
-    if (!current) return Report(current.status());
-    if (!*current) return RefNotFound(name);
-    if (!MatchesOld(*current, old_id, old_target)) {
-      return Fail(GIT_EMODIFIED,
-                  "failed to delete reference '" + name + "': old reference value does not match");
-    }
-    auto deleted = lmdb::DeleteRef(*txn, name);
-    if (!deleted) return Report(deleted.status());
-    return Commit(*txn);
+    return WriteTxn(Self(backend), [&](Txn& txn) -> int {
+      auto current = lmdb::GetRef(txn, name);
+      if (!current) return Report(current.status());
+      if (!*current) return RefNotFound(name);
+      if (!MatchesOld(*current, old_id, old_target)) {
+        return Fail(GIT_EMODIFIED, "failed to delete reference '" + name +
+                                       "': old reference value does not match");
+      }
+      auto deleted = lmdb::DeleteRef(txn, name);
+      if (!deleted) return Report(deleted.status());
+      Status log_deleted = lmdb::DeleteReflog(txn, name);  // as git does.
+      return log_deleted.ok() ? 0 : Report(log_deleted);
+    });
   });
 }
 
@@ -305,29 +360,47 @@ int Delete(git_refdb_backend* backend, const char* ref_name, const git_oid* old_
 // git_transaction unless several are interleaved on one repository, in which
 // case they are applied together when the last of them finishes.
 
-int ApplyBatch(RefdbBackend& self, const std::vector<PendingChange>& batch) {
-  auto txn = Txn::Begin(*self.env, Txn::Mode::kWrite);
-  if (!txn) return Report(txn.status());
-  for (const PendingChange& change : batch) {
-    auto current = lmdb::GetRef(*txn, change.name);
-    if (!current) return Report(current.status());
-    if (*current != change.seen) {
-      return Fail(GIT_EMODIFIED, "reference '" + change.name + "' changed since it was locked");
+int ApplyBatch(RefdbBackend& self, const std::vector<PendingChange>& batch,
+               const std::vector<PendingReflog>& reflogs) {
+  return WriteTxn(self, [&](Txn& txn) -> int {
+    std::vector<std::optional<RefRecord>> before;
+    for (const PendingChange& change : batch) {
+      auto current = lmdb::GetRef(txn, change.name);
+      if (!current) return Report(current.status());
+      if (*current != change.seen) {
+        return Fail(GIT_EMODIFIED, "reference '" + change.name + "' changed since it was locked");
+      }
+      before.push_back(std::move(*current));
     }
-  }
-  // Deletions first, so a batch may replace "a" by "a/b".
-  for (const PendingChange& change : batch) {
-    if (change.next) continue;
-    auto deleted = lmdb::DeleteRef(*txn, change.name);
-    if (!deleted) return Report(deleted.status());
-  }
-  for (const PendingChange& change : batch) {
-    if (!change.next) continue;
-    if (int rc = CheckNoConflict(*txn, change.name); rc != 0) return rc;
-    Status put = lmdb::PutRef(*txn, change.name, *change.next);
-    if (!put.ok()) return Report(put);
-  }
-  return Commit(*txn);
+    // Deletions first, so a batch may replace "a" by "a/b".
+    for (const PendingChange& change : batch) {
+      if (change.next) continue;
+      auto deleted = lmdb::DeleteRef(txn, change.name);
+      if (!deleted) return Report(deleted.status());
+      Status log_deleted = lmdb::DeleteReflog(txn, change.name);
+      if (!log_deleted.ok()) return Report(log_deleted);
+    }
+    for (const PendingChange& change : batch) {
+      if (!change.next) continue;
+      if (int rc = CheckNoConflict(txn, change.name); rc != 0) return rc;
+      Status put = lmdb::PutRef(txn, change.name, *change.next);
+      if (!put.ok()) return Report(put);
+    }
+    // Logs replaced through git_transaction_set_reflog, then the entries of
+    // the updates that asked for one.
+    for (const PendingReflog& reflog : reflogs) {
+      Status replaced = lmdb::ReplaceReflog(txn, reflog.name, reflog.entries);
+      if (!replaced.ok()) return Report(replaced);
+    }
+    for (size_t i = 0; i < batch.size(); ++i) {
+      const PendingChange& change = batch[i];
+      if (!change.next || !change.log) continue;
+      if (int rc = LogChange(txn, change.name, before[i], *change.next, *change.log); rc != 0) {
+        return rc;
+      }
+    }
+    return 0;
+  });
 }
 
 int Lock(void** payload, git_refdb_backend* backend, const char* name) {
@@ -344,8 +417,8 @@ int Lock(void** payload, git_refdb_backend* backend, const char* name) {
   });
 }
 
-int Unlock(git_refdb_backend* backend, void* payload, int success, int /*update_reflog*/,
-           const git_reference* ref, const git_signature* /*sig*/, const char* /*message*/) {
+int Unlock(git_refdb_backend* backend, void* payload, int success, int update_reflog,
+           const git_reference* ref, const git_signature* sig, const char* message) {
   return Guarded([&]() -> int {
     auto& self = Self(backend);
     std::unique_ptr<LockState> lock(static_cast<LockState*>(payload));
@@ -355,55 +428,140 @@ int Unlock(git_refdb_backend* backend, void* payload, int success, int /*update_
     if (lock->released) return 0;
     lock->released = true;
     --self.open_locks;
+    // Poison the batch should buffering fail: a partial batch must not apply.
+    const bool failed_before = std::exchange(self.batch_failed, true);
+    if (auto entries = std::exchange(self.reflog_for_next_unlock, std::nullopt)) {
+      self.pending_reflogs.push_back({lock->name, std::move(*entries)});
+    }
     if (success == 1 || success == 2) {
-      // Poison the batch should buffering fail: a partial batch must not apply.
-      const bool failed_before = std::exchange(self.batch_failed, true);
       std::optional<RefRecord> next;
       if (success == 1) next = RecordOf(ref);
-      self.pending.push_back({lock->name, std::move(lock->seen), std::move(next)});
-      self.batch_failed = failed_before;
+      std::optional<lmdb::ReflogRecord> log;
+      if (success == 1 && update_reflog) log = RecordFor({}, {}, sig, message);
+      self.pending.push_back({lock->name, std::move(lock->seen), std::move(next), std::move(log)});
     }
+    self.batch_failed = failed_before;
     // success == 0 is a lock released without change (also how libgit2
     // releases the remaining locks after a failed commit).
     if (self.open_locks > 0) return 0;
     const std::vector<PendingChange> batch = std::exchange(self.pending, {});
-    if (std::exchange(self.batch_failed, false) || batch.empty()) return 0;
-    const int rc = ApplyBatch(self, batch);
+    const std::vector<PendingReflog> reflogs = std::exchange(self.pending_reflogs, {});
+    if (std::exchange(self.batch_failed, false) || (batch.empty() && reflogs.empty())) return 0;
+    const int rc = ApplyBatch(self, batch, reflogs);
     if (rc != 0 && success == 0) lock.release();  // libgit2 will unlock it again.
     return rc;
   });
 }
 
-// --- reflogs (not stored yet) ---
+// --- reflogs ---
 
-int HasLog(git_refdb_backend* /*backend*/, const char* /*name*/) { return 0; }
+// How many git_reflog -> ref name associations ReflogRead remembers.
+constexpr size_t kMaxRememberedReflogs = 64;
 
-int EnsureLog(git_refdb_backend* /*backend*/, const char* /*name*/) { return 0; }
+int CheckLogName(const char* name) {
+  int valid = 0;
+  if (int rc = git_reference_name_is_valid(&valid, name); rc < 0) return rc;
+  if (!valid) return Fail(GIT_EINVALIDSPEC, "invalid reference name '" + std::string(name) + "'");
+  return 0;
+}
 
-int ReflogRead(git_reflog** out, git_refdb_backend* /*backend*/, const char* name) {
-  *out = nullptr;
+int HasLog(git_refdb_backend* backend, const char* name) {
   return Guarded([&]() -> int {
-    return Fail(GIT_ENOTFOUND,
-                "no reflog for '" + std::string(name) + "': the clive store keeps no reflogs yet");
+    auto txn = Txn::Begin(*Self(backend).env, Txn::Mode::kRead);
+    if (!txn) return Report(txn.status());
+    auto has = lmdb::HasReflog(*txn, name);
+    if (!has) return Report(has.status());
+    return *has ? 1 : 0;
   });
 }
 
-int ReflogWrite(git_refdb_backend* backend, git_reflog* /*reflog*/) {
-  // Called from git_transaction_commit before it unlocks; make sure the
-  // changes already buffered for that transaction are dropped.
+int EnsureLog(git_refdb_backend* backend, const char* name) {
+  return Guarded([&]() -> int {
+    if (int rc = CheckLogName(name); rc != 0) return rc;
+    return WriteTxn(Self(backend), [&](Txn& txn) {
+      Status ensured = lmdb::EnsureReflog(txn, name);
+      return ensured.ok() ? 0 : Report(ensured);
+    });
+  });
+}
+
+int ReflogRead(git_reflog** out, git_refdb_backend* backend, const char* name) {
+  *out = nullptr;
+  return Guarded([&]() -> int {
+    auto& self = Self(backend);
+    if (int rc = CheckLogName(name); rc != 0) return rc;
+    std::vector<lmdb::ReflogRecord> entries;
+    {
+      auto txn = Txn::Begin(*self.env, Txn::Mode::kRead);
+      if (!txn) return Report(txn.status());
+      auto read = lmdb::ReadReflog(*txn, name);
+      if (!read) return Report(read.status());
+      entries = std::move(*read);
+    }
+    // Like the files backend, a ref without a log reads as an empty log.
+    auto reflog = MakeGitReflog(name, entries);
+    if (!reflog) return Report(reflog.status());
+    std::erase_if(self.reflog_names,
+                  [&](const auto& known) { return known.first == reflog->get(); });
+    if (self.reflog_names.size() == kMaxRememberedReflogs) {
+      self.reflog_names.erase(self.reflog_names.begin());
+    }
+    self.reflog_names.emplace_back(reflog->get(), name);
+    *out = reflog->release();
+    return 0;
+  });
+}
+
+// git_reflog is opaque and does not tell whose log it is, so the ref comes
+// from context. Inside a git_transaction, libgit2 calls reflog_write with the
+// transaction's copy of the log right before it unlocks that log's ref, so
+// the entries wait for the next Unlock (and land in the transaction's LMDB
+// transaction). Otherwise the reflog is one git_reflog_read made, i.e. one
+// ReflogRead remembered.
+int ReflogWrite(git_refdb_backend* backend, git_reflog* reflog) {
   auto& self = Self(backend);
-  if (self.open_locks > 0) self.batch_failed = true;
-  git_error_set_str(GIT_ERROR_REFERENCE, "the clive store keeps no reflogs yet");
-  return GIT_ERROR;
+  const int rc = Guarded([&]() -> int {
+    std::vector<lmdb::ReflogRecord> entries = ReflogRecords(reflog);
+    if (self.open_locks > 0) {
+      self.reflog_for_next_unlock = std::move(entries);
+      return 0;
+    }
+    auto known = std::find_if(self.reflog_names.rbegin(), self.reflog_names.rend(),
+                              [&](const auto& k) { return k.first == reflog; });
+    if (known == self.reflog_names.rend()) {
+      return Fail(GIT_ERROR,
+                  "cannot write reflog: it was not read from this store by git_reflog_read (or " +
+                      std::to_string(kMaxRememberedReflogs) + " other reflogs were read since)");
+    }
+    const std::string name = known->second;
+    return WriteTxn(self, [&](Txn& txn) {
+      Status replaced = lmdb::ReplaceReflog(txn, name, entries);
+      return replaced.ok() ? 0 : Report(replaced);
+    });
+  });
+  // A transaction whose reflog cannot be written must not apply at all.
+  if (rc != 0 && self.open_locks > 0) self.batch_failed = true;
+  return rc;
 }
 
-int ReflogRename(git_refdb_backend* /*backend*/, const char* /*old_name*/,
-                 const char* /*new_name*/) {
-  return 0;  // no reflog to move.
+int ReflogRename(git_refdb_backend* backend, const char* old_name, const char* new_name) {
+  return Guarded([&]() -> int {
+    if (int rc = CheckLogName(old_name); rc != 0) return rc;
+    if (int rc = CheckLogName(new_name); rc != 0) return rc;
+    return WriteTxn(Self(backend), [&](Txn& txn) {
+      Status renamed = lmdb::RenameReflog(txn, old_name, new_name);
+      return renamed.ok() ? 0 : Report(renamed);
+    });
+  });
 }
 
-int ReflogDelete(git_refdb_backend* /*backend*/, const char* /*name*/) {
-  return 0;  // no reflog to delete.
+int ReflogDelete(git_refdb_backend* backend, const char* name) {
+  return Guarded([&]() -> int {
+    return WriteTxn(Self(backend), [&](Txn& txn) {
+      Status deleted = lmdb::DeleteReflog(txn, name);
+      return deleted.ok() ? 0 : Report(deleted);
+    });
+  });
 }
 
 void Free(git_refdb_backend* backend) {

@@ -1,15 +1,16 @@
-// The concrete Store: an in-memory libgit2 repository whose object and
-// reference databases are the LMDB backends (backends.h), plus direct LMDB
-// access where libgit2 has no atomic equivalent (multi-ref updates).
+// The concrete Store (store_impl.h): opening, objects, trees and commits.
 #include "clive/store/store.h"
 
+#include <algorithm>
+#include <cctype>
 #include <ctime>
 #include <mutex>
-#include <set>
+#include <optional>
 #include <system_error>
 
 #include "backends.h"
 #include "lmdb_env.h"
+#include "store_impl.h"
 
 namespace clive::store {
 namespace internal {
@@ -85,18 +86,9 @@ Expected<GitPtr<git_repository>> NewRepository(lmdb::Env& env) {
   return repo;
 }
 
-}  // namespace internal
-
 namespace {
 
-using internal::FromGit;
-using internal::GitError;
-using internal::GitPtr;
-using internal::ToGit;
-using lmdb::RefRecord;
 using lmdb::Txn;
-
-constexpr int kMaxSymrefDepth = 5;
 
 static_assert(static_cast<int>(ObjectType::kCommit) == GIT_OBJECT_COMMIT &&
               static_cast<int>(ObjectType::kTree) == GIT_OBJECT_TREE &&
@@ -105,23 +97,9 @@ static_assert(static_cast<int>(ObjectType::kCommit) == GIT_OBJECT_COMMIT &&
 
 bool ValidType(ObjectType type) { return type >= ObjectType::kCommit && type <= ObjectType::kTag; }
 
-// One reference on libgit2's global state: git_libgit2_init/shutdown are
-// reference-counted, so every Store holds its own.
-class Libgit2Session {
- public:
-  Libgit2Session() : rc_(git_libgit2_init()) {}
-  ~Libgit2Session() {
-    if (rc_ >= 0) git_libgit2_shutdown();
-  }
-  Libgit2Session(const Libgit2Session&) = delete;
-  Libgit2Session& operator=(const Libgit2Session&) = delete;
-  Status status() const {
-    return rc_ >= 0 ? Status::Ok() : GitError("cannot initialise libgit2", rc_);
-  }
-
- private:
-  int rc_;
-};
+Status InvalidType(ObjectType type) {
+  return Status::InvalidArgument("invalid object type " + std::to_string(static_cast<int>(type)));
+}
 
 Status FsError(const std::filesystem::path& dir, const std::error_code& ec) {
   std::string msg = "cannot open store at " + dir.string() + ": " + ec.message();
@@ -163,6 +141,16 @@ Status PrepareDirectory(const std::filesystem::path& dir, const StoreOptions& op
   return Status::Ok();
 }
 
+Status NoNul(std::string_view what, std::string_view value) {
+  if (value.find('\0') == std::string_view::npos) return Status::Ok();
+  return Status::InvalidArgument(std::string(what) + " contains a NUL byte");
+}
+
+// How many ids ForEachObject reads per transaction.
+constexpr size_t kIdChunk = 4096;
+
+}  // namespace
+
 Status ValidateRefName(std::string_view name) {
   const std::string owned(name);
   int valid = 0;
@@ -175,62 +163,11 @@ Status ValidateRefName(std::string_view name) {
   return Status::Ok();
 }
 
-Status NoNul(std::string_view what, std::string_view value) {
-  if (value.find('\0') == std::string_view::npos) return Status::Ok();
-  return Status::InvalidArgument(std::string(what) + " contains a NUL byte");
-}
-
-// The "found ..." half of a RefChanged message.
-std::string DescribeRef(const std::optional<RefRecord>& record) {
-  return record ? record->Describe() : "nothing";
-}
-
-class StoreImpl final : public Store {
- public:
-  // Members are destroyed in reverse order: the repository (and with it the
-  // backends) before the LMDB env they point to, libgit2's global state last.
-  StoreImpl(std::unique_ptr<Libgit2Session> session, std::filesystem::path path,
-            std::unique_ptr<lmdb::Env> env, GitPtr<git_repository> repo, GitPtr<git_odb> odb)
-      : session_(std::move(session)),
-        path_(std::move(path)),
-        env_(std::move(env)),
-        repo_(std::move(repo)),
-        odb_(std::move(odb)) {}
-
-  const std::filesystem::path& path() const override { return path_; }
-
-  Expected<ObjectId> WriteObject(ObjectType type, std::string_view data) override;
-  Expected<Object> ReadObject(const ObjectId& id) override;
-  Expected<bool> HasObject(const ObjectId& id) override;
-  Expected<ObjectId> WriteTree(const std::vector<TreeEntry>& entries) override;
-  Expected<std::vector<TreeEntry>> ReadTree(const ObjectId& id) override;
-  Expected<ObjectId> WriteCommit(const Commit& commit) override;
-  Expected<Commit> ReadCommit(const ObjectId& id) override;
-  Expected<ObjectId> ReadRef(std::string_view name) override;
-  Expected<std::vector<std::pair<std::string, ObjectId>>> ListRefs(
-      std::string_view prefix) override;
-  Status UpdateRefs(const std::vector<RefUpdate>& updates) override;
-
- private:
-  Expected<GitPtr<git_tree>> LookupTree(const ObjectId& id, std::string_view context);
-  Status ApplyRefUpdates(Txn& txn, const std::vector<RefUpdate>& updates);
-
-  std::unique_ptr<Libgit2Session> session_;
-  std::filesystem::path path_;
-  std::unique_ptr<lmdb::Env> env_;
-  GitPtr<git_repository> repo_;
-  GitPtr<git_odb> odb_;
-  // libgit2 handles are not thread-safe; one call at a time keeps the Store
-  // safe to share between threads.
-  std::mutex mu_;
-};
-
 // --- objects ---
 
 Expected<ObjectId> StoreImpl::WriteObject(ObjectType type, std::string_view data) {
-  if (!ValidType(type)) {
-    return Status::InvalidArgument("invalid object type " + std::to_string(static_cast<int>(type)));
-  }
+  if (!ValidType(type)) return InvalidType(type);
+  if (env_->read_only()) return env_->ReadOnlyError();
   std::lock_guard lock(mu_);
   git_oid oid;
   const char* bytes = data.empty() ? "" : data.data();
@@ -242,23 +179,125 @@ Expected<ObjectId> StoreImpl::WriteObject(ObjectType type, std::string_view data
 }
 
 Expected<Object> StoreImpl::ReadObject(const ObjectId& id) {
-  std::lock_guard lock(mu_);
-  const git_oid oid = ToGit(id);
-  git_odb_object* raw = nullptr;
-  if (int rc = git_odb_read(&raw, odb_.get(), &oid); rc < 0) {
-    if (rc == GIT_ENOTFOUND) return Status::NotFound("object " + id.Hex() + " not found");
+  // Straight from LMDB (libgit2's odb would add a copy and a cache entry),
+  // checking the content against its id as libgit2 does.
+  std::optional<Object> object;
+  {
+    auto txn = Txn::Begin(*env_, Txn::Mode::kRead);
+    if (!txn) return txn.status();
+    auto read = lmdb::GetObject(*txn, id);
+    if (!read) return read.status();
+    if (!*read) return Status::NotFound("object " + id.Hex() + " not found");
+    object = std::move(**read);
+  }
+  git_oid actual;
+  if (int rc = git_odb_hash(&actual, object->data.data(), object->data.size(),
+                            static_cast<git_object_t>(object->type));
+      rc < 0) {
     return GitError("cannot read object " + id.Hex(), rc);
   }
-  GitPtr<git_odb_object> object(raw);
-  const auto* data = static_cast<const char*>(git_odb_object_data(object.get()));
-  return Object{static_cast<ObjectType>(git_odb_object_type(object.get())),
-                std::string(data, git_odb_object_size(object.get()))};
+  if (FromGit(actual) != id) {
+    return Status::Corruption("object " + id.Hex() + " in store at " + path_.string() +
+                              " is corrupt: its content hashes to " + FromGit(actual).Hex());
+  }
+  return std::move(*object);
 }
 
 Expected<bool> StoreImpl::HasObject(const ObjectId& id) {
-  std::lock_guard lock(mu_);
-  const git_oid oid = ToGit(id);
-  return git_odb_exists(odb_.get(), &oid) == 1;
+  auto txn = Txn::Begin(*env_, Txn::Mode::kRead);
+  if (!txn) return txn.status();
+  return lmdb::HasObject(*txn, id);
+}
+
+Expected<ObjectHeader> StoreImpl::ReadHeader(const ObjectId& id) {
+  // Straight from the record header: no decompression, no libgit2 buffer.
+  auto txn = Txn::Begin(*env_, Txn::Mode::kRead);
+  if (!txn) return txn.status();
+  auto record = lmdb::GetObjectRecord(*txn, id);
+  if (!record) return record.status();
+  if (!*record) return Status::NotFound("object " + id.Hex() + " not found");
+  return ObjectHeader{(*record)->type, (*record)->size};
+}
+
+Expected<std::vector<ObjectId>> StoreImpl::WriteObjects(
+    const std::vector<std::pair<ObjectType, std::string_view>>& objects) {
+  for (const auto& [type, data] : objects) {
+    if (!ValidType(type)) return InvalidType(type);
+  }
+  if (env_->read_only()) return env_->ReadOnlyError();
+  // Hash and compress first, outside LMDB's writer lock.
+  std::vector<ObjectId> ids;
+  std::vector<std::string> records;
+  ids.reserve(objects.size());
+  records.reserve(objects.size());
+  for (const auto& [type, data] : objects) {
+    git_oid oid;
+    const char* bytes = data.empty() ? "" : data.data();
+    if (int rc = git_odb_hash(&oid, bytes, data.size(), static_cast<git_object_t>(type)); rc < 0) {
+      return GitError("cannot hash object", rc);
+    }
+    ids.push_back(FromGit(oid));
+    records.push_back(env_->codec().Encode(type, data));
+  }
+  // Insert in key order: LMDB's B-tree then touches each page once instead
+  // of jumping around at random (measured: ~1.5x on 100k small objects).
+  std::vector<size_t> order(ids.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return ids[a] < ids[b]; });
+  CLIVE_RETURN_IF_ERROR(env_->Update([&](Txn& txn) -> Status {
+    for (size_t i : order) CLIVE_RETURN_IF_ERROR(lmdb::PutObjectRecord(txn, ids[i], records[i]));
+    return Status::Ok();
+  }));
+  return ids;
+}
+
+Expected<ObjectId> StoreImpl::ResolvePrefix(std::string_view hex_prefix) {
+  const std::string shown(hex_prefix.substr(0, 2 * ObjectId::kSize + 8));
+  if (hex_prefix.size() < 4 || hex_prefix.size() > 2 * ObjectId::kSize) {
+    return Status::InvalidArgument("invalid object id prefix '" + shown +
+                                   "': expected 4 to 40 hex digits");
+  }
+  // Parse by padding to a full id: FromHex validates every digit.
+  std::string padded(hex_prefix);
+  padded.resize(2 * ObjectId::kSize, '0');
+  auto prefix = ObjectId::FromHex(padded);
+  if (!prefix) {
+    return Status::InvalidArgument("invalid object id prefix '" + shown +
+                                   "': expected 4 to 40 hex digits");
+  }
+  std::string lower(hex_prefix);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  auto txn = Txn::Begin(*env_, Txn::Mode::kRead);
+  if (!txn) return txn.status();
+  std::vector<ObjectId> found;
+  CLIVE_RETURN_IF_ERROR(lmdb::FindObjectsByPrefix(*txn, *prefix, hex_prefix.size(), 2, &found));
+  if (found.empty()) return Status::NotFound("no object id starts with " + lower);
+  if (found.size() > 1) return Status::InvalidArgument("ambiguous object id prefix " + lower);
+  return found[0];
+}
+
+Status StoreImpl::ForEachObject(const std::function<bool(const ObjectId&)>& visit) {
+  // A chunk of ids per read transaction, visited with no lock or transaction
+  // held, so `visit` may use the store (and memory stays bounded).
+  std::optional<ObjectId> after;
+  for (;;) {
+    std::vector<ObjectId> chunk;
+    {
+      std::lock_guard lock(mu_);
+      auto txn = Txn::Begin(*env_, Txn::Mode::kRead);
+      if (!txn) return txn.status();
+      CLIVE_RETURN_IF_ERROR(
+          lmdb::ScanObjects(*txn, after, [&](const ObjectId& id, std::string_view) {
+            chunk.push_back(id);
+            return chunk.size() < kIdChunk;
+          }));
+    }
+    for (const ObjectId& id : chunk) {
+      if (!visit(id)) return Status::Ok();
+    }
+    if (chunk.size() < kIdChunk) return Status::Ok();
+    after = chunk.back();
+  }
 }
 
 // --- trees and commits ---
@@ -273,6 +312,7 @@ Expected<GitPtr<git_tree>> StoreImpl::LookupTree(const ObjectId& id, std::string
 }
 
 Expected<ObjectId> StoreImpl::WriteTree(const std::vector<TreeEntry>& entries) {
+  if (env_->read_only()) return env_->ReadOnlyError();
   std::lock_guard lock(mu_);
   git_treebuilder* raw = nullptr;
   if (int rc = git_treebuilder_new(&raw, repo_.get(), nullptr); rc < 0) {
@@ -323,6 +363,7 @@ Expected<ObjectId> StoreImpl::WriteCommit(const Commit& commit) {
   CLIVE_RETURN_IF_ERROR(NoNul("commit message", commit.message));
   CLIVE_RETURN_IF_ERROR(NoNul("author name", commit.author.name));
   CLIVE_RETURN_IF_ERROR(NoNul("author email", commit.author.email));
+  if (env_->read_only()) return env_->ReadOnlyError();
   std::lock_guard lock(mu_);
   auto tree = LookupTree(commit.tree, "cannot write commit");
   if (!tree) return tree.status();
@@ -385,120 +426,38 @@ Expected<Commit> StoreImpl::ReadCommit(const ObjectId& id) {
   return out;
 }
 
-// --- refs ---
+// --- accessors for code in store/ (backends.h) ---
 
-Expected<ObjectId> StoreImpl::ReadRef(std::string_view name) {
-  CLIVE_RETURN_IF_ERROR(ValidateRefName(name));
-  std::lock_guard lock(mu_);
-  auto txn = Txn::Begin(*env_, Txn::Mode::kRead);
-  if (!txn) return txn.status();
-  std::string current(name);
-  for (int depth = 0;; ++depth) {
-    auto record = lmdb::GetRef(*txn, current);
-    if (!record) return record.status();
-    if (!*record) {
-      if (depth == 0) return Status::NotFound("ref " + current + " not found");
-      return Status::NotFound("ref " + std::string(name) + " not found: symbolic ref target " +
-                              current + " does not exist");
-    }
-    if (!(*record)->symbolic()) return (*record)->id;
-    if (depth == kMaxSymrefDepth) {
-      return Status::InvalidArgument("cannot resolve ref " + std::string(name) + ": more than " +
-                                     std::to_string(kMaxSymrefDepth) + " levels of symbolic refs");
-    }
-    current = (*record)->target;
-  }
+git_repository* StoreRepository(Store& store) {
+  return static_cast<StoreImpl&>(store).repository();
 }
 
-Expected<std::vector<std::pair<std::string, ObjectId>>> StoreImpl::ListRefs(
-    std::string_view prefix) {
-  std::lock_guard lock(mu_);
-  auto txn = Txn::Begin(*env_, Txn::Mode::kRead);
-  if (!txn) return txn.status();
-  // LMDB keeps keys in byte order, which is the order we promise.
-  std::vector<std::pair<std::string, ObjectId>> refs;
-  CLIVE_RETURN_IF_ERROR(
-      lmdb::ScanRefs(*txn, prefix, [&](std::string_view name, const RefRecord& record) {
-        if (!record.symbolic()) refs.emplace_back(std::string(name), record.id);
-        return true;
-      }));
-  return refs;
-}
+git_odb* StoreOdb(Store& store) { return static_cast<StoreImpl&>(store).odb(); }
 
-Status StoreImpl::UpdateRefs(const std::vector<RefUpdate>& updates) {
-  std::set<std::string_view> names;
-  for (const RefUpdate& update : updates) {
-    CLIVE_RETURN_IF_ERROR(ValidateRefName(update.name));
-    if (!names.insert(update.name).second) {
-      return Status::InvalidArgument("ref " + update.name + " is updated twice in one batch");
-    }
-  }
-  if (updates.empty()) return Status::Ok();
-  std::lock_guard lock(mu_);
-  // One LMDB write transaction for the whole batch: a failed check aborts it
-  // (the Txn destructor) so nothing is written; success commits all at once.
-  auto txn = Txn::Begin(*env_, Txn::Mode::kWrite);
-  if (!txn) return txn.status();
-  CLIVE_RETURN_IF_ERROR(ApplyRefUpdates(*txn, updates));
-  return txn->Commit();
-}
+}  // namespace internal
 
-Status StoreImpl::ApplyRefUpdates(Txn& txn, const std::vector<RefUpdate>& updates) {
-  // 1. Every expectation against the current state. Updates act on the named
-  //    ref itself: a symbolic ref is compared (and replaced) as is, not
-  //    followed.
-  for (const RefUpdate& update : updates) {
-    if (update.expect == RefUpdate::Expect::kAnything) continue;
-    auto current = lmdb::GetRef(txn, update.name);
-    if (!current) return current.status();
-    // As in git, expecting the zero id means expecting the ref to be absent.
-    const bool want_absent = update.expect == RefUpdate::Expect::kAbsent || update.old_id.IsZero();
-    const bool matches =
-        want_absent ? !current->has_value()
-                    : (*current && !(*current)->symbolic() && (*current)->id == update.old_id);
-    if (!matches) {
-      return Status::RefChanged("ref " + update.name + " changed: expected " +
-                                (want_absent ? std::string("nothing") : update.old_id.Hex()) +
-                                ", found " + DescribeRef(*current));
-    }
+Expected<ObjectId> HashObject(ObjectType type, std::string_view data) {
+  if (!internal::ValidType(type)) return internal::InvalidType(type);
+  internal::Libgit2Session session;
+  CLIVE_RETURN_IF_ERROR(session.status());
+  git_oid oid;
+  const char* bytes = data.empty() ? "" : data.data();
+  if (int rc = git_odb_hash(&oid, bytes, data.size(), static_cast<git_object_t>(type)); rc < 0) {
+    return internal::GitError("cannot hash object", rc);
   }
-  // 2. Refs may only point at objects the store has.
-  for (const RefUpdate& update : updates) {
-    if (!update.new_id) continue;
-    auto present = lmdb::HasObject(txn, *update.new_id);
-    if (!present) return present.status();
-    if (!*present) {
-      return Status::NotFound("cannot update ref " + update.name + ": object " +
-                              update.new_id->Hex() + " not found");
-    }
-  }
-  // 3. Deletions before writes, so one batch can replace "a" by "a/b".
-  for (const RefUpdate& update : updates) {
-    if (update.new_id) continue;
-    auto deleted = lmdb::DeleteRef(txn, update.name);
-    if (!deleted) return deleted.status();
-  }
-  for (const RefUpdate& update : updates) {
-    if (!update.new_id) continue;
-    auto conflict = lmdb::FindRefConflict(txn, update.name);
-    if (!conflict) return conflict.status();
-    if (*conflict) {
-      return Status::InvalidArgument("cannot update ref " + update.name +
-                                     ": it conflicts with existing ref " + **conflict);
-    }
-    CLIVE_RETURN_IF_ERROR(lmdb::PutRef(txn, update.name, RefRecord::Direct(*update.new_id)));
-  }
-  return Status::Ok();
+  return internal::FromGit(oid);
 }
-
-}  // namespace
 
 Expected<std::unique_ptr<Store>> Store::Open(const std::filesystem::path& dir,
                                              const StoreOptions& options) {
-  auto session = std::make_unique<Libgit2Session>();
+  using internal::GitError;
+  using internal::GitPtr;
+  auto session = std::make_unique<internal::Libgit2Session>();
   CLIVE_RETURN_IF_ERROR(session->status());
-  CLIVE_RETURN_IF_ERROR(PrepareDirectory(dir, options));
-  auto env = lmdb::Env::Open(dir, options);
+  StoreOptions effective = options;
+  if (effective.read_only) effective.create_if_missing = false;  // creating is writing.
+  CLIVE_RETURN_IF_ERROR(internal::PrepareDirectory(dir, effective));
+  auto env = lmdb::Env::Open(dir, effective);
   if (!env) return env.status();
   auto repo = internal::NewRepository(**env);
   if (!repo) return repo.status();
@@ -507,7 +466,7 @@ Expected<std::unique_ptr<Store>> Store::Open(const std::filesystem::path& dir,
     return GitError("cannot open object database", rc);
   }
   GitPtr<git_odb> odb(raw_odb);
-  return std::unique_ptr<Store>(std::make_unique<StoreImpl>(
+  return std::unique_ptr<Store>(std::make_unique<internal::StoreImpl>(
       std::move(session), dir, std::move(*env), std::move(*repo), std::move(odb)));
 }
 

@@ -24,9 +24,19 @@ else:
 # it find one outside the test tree.
 config.environment["CLIVE_CEILING_DIRECTORIES"] = os.path.dirname(config.test_exec_root)
 config.environment["HOME"] = os.environ.get("HOME", "/tmp")
-for var in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "PATH"):
+for var in ("ASAN_OPTIONS", "UBSAN_OPTIONS"):
     if var in os.environ:
         config.environment[var] = os.environ[var]
+# clivec's directory first on PATH: real git finds git-remote-clive there.
+config.environment["PATH"] = os.pathsep.join(
+    [os.path.dirname(config.clivec), os.environ.get("PATH", "/usr/bin:/bin")])
+# Real git in tests: no user or system config, fixed identity.
+config.environment["GIT_CONFIG_NOSYSTEM"] = "1"
+config.environment["GIT_CONFIG_GLOBAL"] = "/dev/null"
+for var in ("GIT_AUTHOR_NAME", "GIT_COMMITTER_NAME"):
+    config.environment[var] = "clive test"
+for var in ("GIT_AUTHOR_EMAIL", "GIT_COMMITTER_EMAIL"):
+    config.environment[var] = "test@clive.invalid"
 
 config.substitutions.append(
     ("%exitcode", "python3 " + os.path.join(config.test_source_root, "tools", "exitcode.py")))

@@ -139,10 +139,13 @@ TEST_F(InteropTest, RefdbHonoursCreateCompareAndSwapRenameAndDelete) {
     ASSERT_EQ(git_reference_delete(trunk.get()), 0);
     EXPECT_EQ(git_reference_lookup(&raw, repo, "refs/heads/trunk"), GIT_ENOTFOUND);
 
-    // No reflogs yet, and libgit2 is told so.
-    EXPECT_EQ(git_reference_has_log(repo, "refs/heads/other"), 0);
+    // Every update was logged; deleting "trunk" deleted its log.
+    EXPECT_EQ(git_reference_has_log(repo, "refs/heads/other"), 1);
+    EXPECT_EQ(git_reference_has_log(repo, "refs/heads/trunk"), 0);
     git_reflog* reflog = nullptr;
-    EXPECT_EQ(git_reflog_read(&reflog, repo, "refs/heads/other"), GIT_ENOTFOUND);
+    ASSERT_EQ(git_reflog_read(&reflog, repo, "refs/heads/other"), 0);
+    GitPtr<git_reflog> log(reflog);
+    EXPECT_EQ(git_reflog_entrycount(log.get()), 1u);
   });
   // The Store sees what libgit2 wrote.
   auto store = Open();

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -67,10 +68,70 @@ struct RefUpdate {
 
 struct StoreOptions {
   bool create_if_missing = true;
-  // When false, commits skip fsync (bulk mode): fast, but the last
-  // transactions may be lost on power failure. Never torn.
+  // Open without write access: every write returns PermissionDenied.
+  bool read_only = false;
+  // When false (bulk mode), commits skip fsync: much faster, and a crash can
+  // lose the last transactions, but never tears one (LMDB stays consistent).
   bool durable = true;
-  uint64_t map_size = uint64_t{1} << 34;  // 16 GiB of address space.
+  // The memory map starts at `map_size` and doubles whenever a write finds it
+  // full, up to `max_map_size`; past that a write fails with "store is full"
+  // and the store is left intact.
+  uint64_t map_size = uint64_t{1} << 30;
+  uint64_t max_map_size = uint64_t{1} << 40;
+};
+
+// The id git gives an object of `type` with content `data` (what
+// `git hash-object -t <type>` prints); nothing is written.
+Expected<ObjectId> HashObject(ObjectType type, std::string_view data);
+
+struct ObjectHeader {
+  ObjectType type;
+  uint64_t size = 0;  // uncompressed content size
+};
+
+struct RefInfo {
+  std::string name;
+  ObjectId id;                 // what the ref resolves to (zero if dangling)
+  std::string symbolic_target; // non-empty for a symbolic ref
+};
+
+// One entry of a ref's log, as in .git/logs/<ref>.
+struct ReflogEntry {
+  ObjectId old_id;  // zero when the ref was created
+  ObjectId new_id;  // zero when the ref was deleted
+  Signature committer;
+  std::string message;
+};
+
+struct StoreStats {
+  uint64_t objects = 0;
+  uint64_t commits = 0, trees = 0, blobs = 0, tags = 0;
+  uint64_t content_bytes = 0;  // sum of uncompressed object sizes
+  uint64_t stored_bytes = 0;   // what the object records take in LMDB
+  uint64_t refs = 0;
+  uint64_t reflog_entries = 0;
+  uint64_t file_bytes = 0;     // size of data.mdb
+  uint64_t map_bytes = 0;      // current map size
+};
+
+struct FsckProblem {
+  enum class Kind {
+    kBadHash,        // an object's content does not hash to its id
+    kBadObject,      // undecodable record, or a commit/tree/tag libgit2 cannot parse
+    kMissingObject,  // referenced by a tree, commit, tag or ref but absent
+    kBadRef,         // invalid name, dangling symbolic ref, or undecodable record
+  };
+  Kind kind;
+  std::string message;  // one line naming the object or ref
+};
+
+struct FsckReport {
+  uint64_t objects_checked = 0;
+  uint64_t refs_checked = 0;
+  uint64_t reachable = 0;
+  std::vector<ObjectId> unreachable;  // not reachable from any ref (not an error)
+  std::vector<FsckProblem> problems;
+  bool ok() const { return problems.empty(); }
 };
 
 // A Store is safe to share between threads. LMDB forbids opening the same
@@ -91,6 +152,16 @@ class Store {
   virtual Expected<ObjectId> WriteObject(ObjectType type, std::string_view data) = 0;
   virtual Expected<Object> ReadObject(const ObjectId& id) = 0;
   virtual Expected<bool> HasObject(const ObjectId& id) = 0;
+  virtual Expected<ObjectHeader> ReadHeader(const ObjectId& id) = 0;
+  // Writes many objects in one LMDB transaction (imports, benchmarks).
+  virtual Expected<std::vector<ObjectId>> WriteObjects(
+      const std::vector<std::pair<ObjectType, std::string_view>>& objects) = 0;
+  // The unique object whose hex id starts with `hex_prefix` (4 to 40 digits).
+  // InvalidArgument when the prefix is ambiguous or malformed, NotFound when
+  // nothing matches.
+  virtual Expected<ObjectId> ResolvePrefix(std::string_view hex_prefix) = 0;
+  // Visits every object id in id order until `visit` returns false.
+  virtual Status ForEachObject(const std::function<bool(const ObjectId&)>& visit) = 0;
 
   // Git-shaped helpers built on libgit2 over the same backend.
   virtual Expected<ObjectId> WriteTree(const std::vector<TreeEntry>& entries) = 0;
@@ -104,9 +175,23 @@ class Store {
   // All direct refs whose names start with `prefix`, sorted by name.
   virtual Expected<std::vector<std::pair<std::string, ObjectId>>> ListRefs(
       std::string_view prefix) = 0;
-  // Applies every update in one LMDB write transaction: all or nothing.
-  // A failed check returns Status::RefChanged naming the ref.
-  virtual Status UpdateRefs(const std::vector<RefUpdate>& updates) = 0;
+  // Every ref, direct and symbolic, sorted by name.
+  virtual Expected<std::vector<RefInfo>> ListAllRefs() = 0;
+  // Applies every update in one LMDB write transaction: all or nothing, and
+  // durable when it returns (unless durable=false). A failed check returns
+  // Status::RefChanged naming the ref. Each update appends to its ref's log
+  // in the same transaction; `reflog_message` is the entries' message.
+  virtual Status UpdateRefs(const std::vector<RefUpdate>& updates,
+                            std::string_view reflog_message = {}) = 0;
+  virtual Status SetSymbolicRef(std::string_view name, std::string_view target) = 0;
+  // Oldest entry first; an empty vector when the ref has no log.
+  virtual Expected<std::vector<ReflogEntry>> ReadReflog(std::string_view name) = 0;
+
+  // --- Maintenance ---
+  virtual Expected<StoreStats> Stats() = 0;
+  // Checks every object's hash and encoding, every ref's target, and
+  // reachability from the refs.
+  virtual Expected<FsckReport> Fsck() = 0;
 
  protected:
   Store() = default;
