@@ -40,8 +40,9 @@ class Lowering {
            lang::DiagnosticSink& sink)
       : program_(program),
         types_(program.types),
-        m_(module),
-        tree_(*module.tree),
+        m_(&module),
+        tree_(module.tree.get()),
+        unit_module_(module.id),
         unit_(UnitName(module)),
         sink_(sink),
         ctx_(context),
@@ -52,7 +53,7 @@ class Lowering {
 
   Expected<std::unique_ptr<llvm::Module>> Run() {
     DeclareRuntime();
-    for (const Cell& cell : m_.cells) {
+    for (const Cell& cell : m_->cells) {
       // The module owns its globals; getOrInsertGlobal creates them in place.
       auto* slot = llvm::cast<llvm::GlobalVariable>(
           module_->getOrInsertGlobal(CellSlotName(unit_, cell.name), i64_));
@@ -60,7 +61,7 @@ class Lowering {
       slot->setAlignment(llvm::Align(8));
       slots_.push_back(slot);
     }
-    for (uint32_t c = 0; c < m_.cells.size(); ++c) LowerCell(c);
+    for (uint32_t c = 0; c < m_->cells.size(); ++c) LowerCell(c);
     if (unsupported_) return Status::EvaluationError("the JIT cannot run this module yet");
     return std::move(module_);
   }
@@ -95,13 +96,13 @@ class Lowering {
   }
 
   void LowerCell(uint32_t c) {
-    const Cell& cell = m_.cells[c];
+    const Cell& cell = m_->cells[c];
     auto* fn_type = llvm::FunctionType::get(llvm::Type::getInt1Ty(ctx_), {ptr_}, false);
     fn_ = llvm::Function::Create(fn_type, llvm::GlobalValue::ExternalLinkage,
                                  CellFunctionName(unit_, cell.name), *module_);
     ctx_arg_ = fn_->getArg(0);
     b_.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", fn_));
-    llvm::Value* value = LowerExpr(tree_.vals[cell.val_index].value);
+    llvm::Value* value = LowerExpr(tree_->vals[cell.val_index].value);
     b_.CreateStore(value, slots_[c]);
     b_.CreateRet(b_.getTrue());
   }
@@ -112,7 +113,7 @@ class Lowering {
     auto* ok = llvm::BasicBlock::Create(ctx_, "ok", fn_);
     b_.CreateCondBr(failed, fail, ok, llvm::MDBuilder(ctx_).createBranchWeights(1, 1 << 20));
     b_.SetInsertPoint(fail);
-    const lang::SourceRange r = tree_.exprs[expr].range;
+    const lang::SourceRange r = tree_->exprs[expr].range;
     auto* i32 = llvm::Type::getInt32Ty(ctx_);
     b_.CreateCall(fail_, {ctx_arg_, llvm::ConstantInt::get(i32, static_cast<uint32_t>(error)),
                           llvm::ConstantInt::get(i32, r.begin), llvm::ConstantInt::get(i32, r.end)});
@@ -121,7 +122,7 @@ class Lowering {
   }
 
   llvm::Value* LowerExpr(ExprId id) {
-    const lang::Expr& e = tree_.exprs[id];
+    const lang::Expr& e = tree_->exprs[id];
     switch (e.kind) {
       case ExprKind::kInt:
       case ExprKind::kBool: return llvm::ConstantInt::get(i64_, e.int_value, true);
@@ -131,17 +132,17 @@ class Lowering {
                                    : e.int_value * factor;
         return llvm::ConstantInt::get(i64_, value, true);
       }
-      case ExprKind::kString: return StringConstant(tree_.strings[e.string_index]);
+      case ExprKind::kString: return StringConstant(tree_->strings[e.string_index]);
       case ExprKind::kName:
       case ExprKind::kMember: {
-        const SymbolRef& ref = m_.expr_refs[id];
+        const SymbolRef& ref = m_->expr_refs[id];
         if (ref.kind == SymbolRef::Kind::kCell) return LoadCell(ref, e.name);
         if (ref.kind == SymbolRef::Kind::kEnumCase) return llvm::ConstantInt::get(i64_, ref.index);
         if (ref.kind == SymbolRef::Kind::kField && e.kind == ExprKind::kMember && !e.safe &&
-            types_.Is(types_.NonOptional(m_.TypeOf(e.lhs)), TypeKind::kRecord)) {
+            types_.Is(types_.NonOptional(m_->TypeOf(e.lhs)), TypeKind::kRecord)) {
           llvm::Value* object = LowerExpr(e.lhs);
           llvm::Value* field = b_.CreateConstInBoundsGEP1_64(i64_, object, ref.index);
-          return b_.CreateLoad(ValueType(m_.TypeOf(id)), field, std::string(e.name));
+          return b_.CreateLoad(ValueType(m_->TypeOf(id)), field, std::string(e.name));
         }
         break;
       }
@@ -153,10 +154,22 @@ class Lowering {
     return NotYet(e);
   }
 
+  // A field's default, lowered with the tables of the module declaring it.
+  llvm::Value* LowerDefault(const RecordType& record, size_t field) {
+    const CheckedModule* saved_module = m_;
+    const lang::SyntaxTree* saved_tree = tree_;
+    m_ = &program_.module(record.module);
+    tree_ = m_->tree.get();
+    llvm::Value* value = LowerExpr(record.fields[field].default_value);
+    m_ = saved_module;
+    tree_ = saved_tree;
+    return value;
+  }
+
   // A construct the checker accepts but the JIT cannot run yet (issue 5).
   llvm::Value* NotYet(const lang::Expr& e) {
     if (!unsupported_) {
-      sink_.Error(codes::kUnsupported, *m_.file, e.range, "the JIT cannot evaluate this expression yet");
+      sink_.Error(codes::kUnsupported, *m_->file, e.range, "the JIT cannot evaluate this expression yet");
       unsupported_ = true;
     }
     return llvm::PoisonValue::get(i64_);
@@ -168,7 +181,7 @@ class Lowering {
   llvm::Value* LoadCell(const SymbolRef& ref, std::string_view name) {
     const CheckedModule& owner = program_.module(ref.module);
     llvm::Type* type = ValueType(owner.cells[ref.index].type);
-    if (ref.module == m_.id) return b_.CreateLoad(type, slots_[ref.index], std::string(name));
+    if (ref.module == unit_module_) return b_.CreateLoad(type, slots_[ref.index], std::string(name));
     auto* slot = llvm::cast<llvm::GlobalVariable>(
         module_->getOrInsertGlobal(CellSlotName(UnitName(owner), owner.cells[ref.index].name), i64_));
     return b_.CreateLoad(type, slot, std::string(name));
@@ -191,17 +204,17 @@ class Lowering {
   }
 
   llvm::Value* LowerBuilder(const lang::Expr& e) {
-    TypeId type = m_.TypeOf(e.lhs);
+    TypeId type = m_->TypeOf(e.lhs);
     if (!types_.Is(type, TypeKind::kRecord) || ValueOfBuilderIsCopy(e)) return NotYet(e);
     const RecordType& record = types_.record(type);
     std::vector<llvm::Value*> values(record.fields.size(), nullptr);
     // Field initializers run in source order, then defaults fill the rest.
     for (uint32_t i = e.list.first; i < e.list.end(); ++i) {
-      if (tree_.field_inits[i].name.empty()) return NotYet(e);  // @collect items
-      values[m_.init_fields[i]] = LowerExpr(tree_.field_inits[i].value);
+      if (tree_->field_inits[i].name.empty()) return NotYet(e);  // @collect items
+      values[m_->init_fields[i]] = LowerExpr(tree_->field_inits[i].value);
     }
     for (size_t f = 0; f < record.fields.size(); ++f) {
-      if (values[f] == nullptr) values[f] = LowerExpr(record.fields[f].default_value);
+      if (values[f] == nullptr) values[f] = LowerDefault(record, f);
     }
     llvm::Value* object =
         b_.CreateCall(alloc_, {ctx_arg_, llvm::ConstantInt::get(i64_, 8 * record.fields.size())},
@@ -213,7 +226,7 @@ class Lowering {
   }
 
   llvm::Value* LowerUnary(ExprId id, const lang::Expr& e) {
-    if (m_.TypeOf(e.lhs) == TypeTable::kFloat) return NotYet(e);
+    if (m_->TypeOf(e.lhs) == TypeTable::kFloat) return NotYet(e);
     llvm::Value* operand = LowerExpr(e.lhs);
     if (static_cast<lang::UnaryOp>(e.op) == lang::UnaryOp::kNot) {
       return b_.CreateXor(operand, llvm::ConstantInt::get(i64_, 1));
@@ -233,9 +246,9 @@ class Lowering {
     using lang::BinaryOp;
     auto op = static_cast<BinaryOp>(e.op);
     if (op == BinaryOp::kAnd || op == BinaryOp::kOr) return LowerShortCircuit(op, e);
-    TypeId lt = m_.TypeOf(e.lhs);
+    TypeId lt = m_->TypeOf(e.lhs);
     if (op == BinaryOp::kElvis || lt == TypeTable::kFloat || types_.Is(lt, TypeKind::kOptional) ||
-        types_.Is(m_.TypeOf(e.rhs), TypeKind::kOptional) || lt == TypeTable::kNull) {
+        types_.Is(m_->TypeOf(e.rhs), TypeKind::kOptional) || lt == TypeTable::kNull) {
       return NotYet(e);
     }
     llvm::Value* l = LowerExpr(e.lhs);
@@ -308,15 +321,19 @@ class Lowering {
   // A builder on a value (`base { port = 1 }`) copies it; the checker marks
   // the type expression's own type only when it names a type.
   bool ValueOfBuilderIsCopy(const lang::Expr& e) const {
-    const SymbolRef& ref = m_.expr_refs[e.lhs];
+    const SymbolRef& ref = m_->expr_refs[e.lhs];
     return ref.kind == SymbolRef::Kind::kCell || ref.kind == SymbolRef::Kind::kField ||
            ref.kind == SymbolRef::Kind::kLocal || ref.kind == SymbolRef::Kind::kBuilderField;
   }
 
   const Program& program_;
   const TypeTable& types_;
-  const CheckedModule& m_;
-  const lang::SyntaxTree& tree_;
+  // The module whose expressions are being lowered: normally the unit's own,
+  // but a field default is lowered in the context of the module that
+  // declares the field (see LowerDefault).
+  const CheckedModule* m_;
+  const lang::SyntaxTree* tree_;
+  ModuleId unit_module_;  // the module this unit compiles (slots_ are its cells)
   std::string unit_;
   lang::DiagnosticSink& sink_;
   bool unsupported_ = false;
