@@ -12,18 +12,34 @@ using lang::kNone;
 using lang::SourceRange;
 using lang::TypeDeclId;
 
-void ModuleChecker::Run(const std::vector<ResolvedImport>& imports) {
+void ModuleChecker::Run(const std::vector<ResolvedImport>& imports, std::optional<ModuleId> prelude) {
   module_.expr_types.assign(tree_.exprs.size(), kErr);
   module_.expr_refs.assign(tree_.exprs.size(), SymbolRef{});
   module_.init_fields.assign(tree_.field_inits.size(), kNone);
   BindImports(imports);
   DeclareTypes();
   ResolveFieldTypes();
+  DeclareFunctions();
   DeclareCells();
+  // Local declarations shadow the prelude, so it is bound last.
+  if (prelude && *prelude != module_.id) BindPrelude(*prelude);
   CheckFieldDefaults();
+  CheckFunctions();
   CheckCells();
   OrderCells();
-  for (const auto& f : tree_.fn_decls) Unsupported(f.name_range, "functions");
+}
+
+void ModuleChecker::BindExtensions(const CheckedModule& from, std::string_view name) {
+  auto [begin, end] = from.extension_exports.equal_range(name);
+  for (auto it = begin; it != end; ++it) extensions_.emplace(std::string(name), it->second);
+}
+
+void ModuleChecker::BindPrelude(ModuleId prelude) {
+  const CheckedModule& m = program_.module(prelude);
+  for (const auto& [name, symbol] : m.exports) {
+    if (names_.find(std::string(name)) == names_.end()) names_.emplace(std::string(name), Binding{symbol, {}});
+  }
+  for (const auto& [name, symbol] : m.extension_exports) extensions_.emplace(std::string(name), symbol);
 }
 
 TypeId ModuleChecker::Unsupported(SourceRange range, const std::string& what) {
@@ -56,6 +72,7 @@ void ModuleChecker::BindImports(const std::vector<ResolvedImport>& imports) {
     // Looks up `name` among the target's exports, then its submodules.
     auto export_of = [&](std::string_view name, SourceRange range) -> std::optional<SymbolRef> {
       if (auto it = target.exports.find(name); it != target.exports.end()) return it->second;
+      if (target.extension_exports.count(name) > 0) return SymbolRef{};  // bound as extensions
       std::string sub = target.path.empty() ? std::string(name) : target.path + "." + std::string(name);
       if (const CheckedModule* m = program_.Find(sub)) {
         return SymbolRef{SymbolRef::Kind::kModule, m->id, 0, 0};
@@ -72,12 +89,15 @@ void ModuleChecker::BindImports(const std::vector<ResolvedImport>& imports) {
     };
     if (!decl.names.empty()) {
       for (const lang::ImportName& name : decl.names) {
-        if (auto symbol = export_of(name.name, name.range)) {
+        BindExtensions(target, name.name);
+        if (auto symbol = export_of(name.name, name.range); symbol && symbol->kind != SymbolRef::Kind::kNone) {
           Bind(name.alias.empty() ? name.name : name.alias, name.range, *symbol);
         }
       }
     } else if (!resolved.name.empty()) {
-      if (auto symbol = export_of(resolved.name, decl.path_ranges.back())) {
+      BindExtensions(target, resolved.name);
+      if (auto symbol = export_of(resolved.name, decl.path_ranges.back());
+          symbol && symbol->kind != SymbolRef::Kind::kNone) {
         Bind(decl.alias.empty() ? resolved.name : decl.alias, decl.path_ranges.back(), *symbol);
       }
     } else {
@@ -217,6 +237,9 @@ TypeId ModuleChecker::BuiltinType(std::string_view name) const {
 }
 
 TypeId ModuleChecker::LookupTypeName(std::string_view name, TypeDeclId scope) const {
+  for (auto it = type_params_.rbegin(); it != type_params_.rend(); ++it) {
+    if (it->first == name) return it->second;
+  }
   // Nested declarations first, from the innermost type outwards.
   for (TypeDeclId s = scope; s != kNone; s = tree_.type_decls[s].parent) {
     if (auto it = types_by_name_.find(QualifiedName(s) + "." + std::string(name)); it != types_by_name_.end()) {

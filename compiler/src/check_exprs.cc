@@ -63,8 +63,8 @@ TypeId ModuleChecker::CheckExprKind(ExprId id, Scope& scope, TypeId expected) {
     case ExprKind::kMap: return CheckMap(e, scope, expected);
     case ExprKind::kComprehension: return CheckComprehension(e, scope);
     case ExprKind::kIndex: return CheckIndex(e, scope);
-    case ExprKind::kCall: return Unsupported(e.range, "function calls");
-    case ExprKind::kLambda: return Unsupported(e.range, "lambdas");
+    case ExprKind::kCall: return CheckCall(id, e, scope, expected);
+    case ExprKind::kLambda: return CheckLambda(id, e, scope, expected);
   }
   return kErr;
 }
@@ -167,7 +167,8 @@ TypeId ModuleChecker::CheckName(ExprId id, const lang::Expr& e, Scope& scope) {
       case SymbolRef::Kind::kCell: {
         if (!scope.cells_visible) {
           sink_.Error(codes::kUnknownName, file_, e.range,
-                      "field defaults cannot read values; " + Quote(e.name) + " is a value");
+                      "field defaults and functions cannot read values; " + Quote(e.name) +
+                          " is a value (pass it as a parameter instead)");
           return kErr;
         }
         module_.expr_refs[id] = symbol;
@@ -180,6 +181,21 @@ TypeId ModuleChecker::CheckName(ExprId id, const lang::Expr& e, Scope& scope) {
                     Quote(e.name) + " is a type, not a value; build one with " +
                         Quote(std::string(e.name) + " { ... }"));
         return kErr;
+      case SymbolRef::Kind::kFunction: {
+        // A function as a value: its type, when it is not generic.
+        const FunctionInfo& fn = Function(symbol);
+        TypeId result = fn.module == module_.id ? FunctionResult(symbol.index) : fn.result;
+        std::vector<TypeId> params;
+        for (const FunctionParam& p : fn.params) params.push_back(p.type);
+        TypeId type = types_.FunctionOf(params, result);
+        if (type != kErr && types_.IsGeneric(type)) {
+          sink_.Error(codes::kCannotInfer, file_, e.range,
+                      "generic function " + Quote(e.name) + " can only be called, not used as a value");
+          return kErr;
+        }
+        module_.expr_refs[id] = symbol;
+        return type;
+      }
       case SymbolRef::Kind::kModule:
         sink_.Error(codes::kUnknownName, file_, e.range,
                     Quote(e.name) + " is a module, not a value; use one of its names, as in " +
@@ -323,6 +339,26 @@ TypeId ModuleChecker::CheckBuilder(const lang::Expr& e, Scope& scope) {
     }
   } else if (path.kind == SymbolRef::Kind::kModule) {
     sink_.Error(codes::kNotAType, file_, type_expr.range, "expected a type name before `{`, found a module");
+  } else if (auto fn = type_expr.kind == ExprKind::kName ? names_.find(std::string(type_expr.name)) : names_.end();
+             fn != names_.end() && fn->second.symbol.kind == SymbolRef::Kind::kFunction) {
+    // `make { ... }`: call `make` with its defaults, then set fields of the
+    // record it returns.
+    const FunctionInfo& info = Function(fn->second.symbol);
+    for (const FunctionParam& p : info.params) {
+      if (p.default_value == kNone) {
+        sink_.Error(codes::kMissingArg, file_, type_expr.range,
+                    "missing argument " + Quote(p.name) + " of " + Quote(info.name) + "; call it as " +
+                        Quote(std::string(info.name) + "(" + std::string(p.name) + " = ...) { ... }"));
+      }
+    }
+    type = info.module == module_.id ? FunctionResult(fn->second.symbol.index) : info.result;
+    module_.expr_refs[e.lhs] = fn->second.symbol;
+    module_.expr_types[e.lhs] = type;
+    if (type != kErr && !types_.Is(type, TypeKind::kRecord)) {
+      sink_.Error(codes::kNotARecord, file_, type_expr.range,
+                  Quote(info.name) + " returns " + TypeName(type) + ", not a record, so it takes no `{ ... }` block");
+      type = kErr;
+    }
   } else if (type_expr.kind == ExprKind::kName && BuiltinType(type_expr.name) != kErr) {
     sink_.Error(codes::kNotARecord, file_, type_expr.range,
                 "cannot build a value of type " + Quote(type_expr.name) + " with `{ ... }`; it is not a record type");
@@ -446,7 +482,12 @@ TypeId ModuleChecker::CheckBinary(const lang::Expr& e, Scope& scope, TypeId expe
   TypeId result = kErr;
   switch (op) {
     case BinaryOp::kAdd:
-      if (same_and([&](TypeId t) { return types_.IsNumeric(t) || t == TypeTable::kString || types_.IsQuantity(t); })) result = l;
+      if (same_and([&](TypeId t) {
+            return types_.IsNumeric(t) || t == TypeTable::kString || types_.IsQuantity(t) ||
+                   types_.Is(t, TypeKind::kList) || types_.Is(t, TypeKind::kMap);
+          })) {
+        result = l;  // lists and maps concatenate
+      }
       break;
     case BinaryOp::kSub:
       if (same_and([&](TypeId t) { return types_.IsNumeric(t) || types_.IsQuantity(t); })) result = l;

@@ -8,6 +8,8 @@
 // message.
 #pragma once
 
+#include <map>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -35,13 +37,17 @@ class ModuleChecker {
     bool resolved = false;
     std::string_view name;  // non-empty: a name exported by `module`
   };
-  void Run(const std::vector<ResolvedImport>& imports);
+  // `prelude` is the module whose names every module sees without importing
+  // them (stdlib clive.prelude), when there is one.
+  void Run(const std::vector<ResolvedImport>& imports, std::optional<ModuleId> prelude);
 
  private:
   static constexpr TypeId kErr = TypeTable::kError;
 
   // --- declarations (check_decls.cc) ---
   void BindImports(const std::vector<ResolvedImport>& imports);
+  void BindPrelude(ModuleId prelude);
+  void BindExtensions(const CheckedModule& from, std::string_view name);
   void Bind(std::string_view name, lang::SourceRange range, SymbolRef symbol);
   void DeclareTypes();
   void ResolveFieldTypes();
@@ -77,6 +83,26 @@ class ModuleChecker {
     lang::TypeDeclId type_scope = lang::kNone;  // innermost type declaration
     std::vector<Local> locals;              // innermost last
   };
+
+  // --- functions and calls (check_calls.cc) ---
+  void DeclareFunctions();
+  void CheckFunctions();
+  // The result type of function `index` of this module, checking its body
+  // first when the result is inferred.
+  TypeId FunctionResult(uint32_t index);
+  TypeId CheckFunctionBody(uint32_t index);
+  TypeId CheckCall(lang::ExprId id, const lang::Expr& e, Scope& scope, TypeId expected);
+  TypeId CheckLambda(lang::ExprId id, const lang::Expr& e, Scope& scope, TypeId expected);
+  TypeId CheckCopy(lang::ExprId id, const lang::Expr& e, Scope& scope, TypeId record);
+  // Checks the arguments of call `e` against `fn` (receiver already bound in
+  // `subst`) and returns the call's result type.
+  TypeId CheckArguments(const lang::Expr& e, const FunctionInfo& fn, Scope& scope,
+                        std::map<TypeId, TypeId>& subst);
+  bool Unify(TypeId param, TypeId arg, std::map<TypeId, TypeId>& subst) const;
+  TypeId Substitute(TypeId type, const std::map<TypeId, TypeId>& subst);
+  const FunctionInfo& Function(const SymbolRef& ref) const {
+    return program_.module(ref.module).functions[ref.index];
+  }
 
   // Checks `id` against `expected` (kErr: no expectation) and returns its type.
   TypeId CheckExpr(lang::ExprId id, Scope& scope, TypeId expected = kErr);
@@ -116,6 +142,13 @@ class ModuleChecker {
   };
   std::unordered_map<std::string, Binding> names_;
   std::unordered_map<std::string, TypeId> types_by_name_;  // qualified local type names
+  // Extension and free functions visible here by name (several extensions
+  // may share a name, one per receiver type).
+  std::unordered_multimap<std::string, SymbolRef> extensions_;
+  // Type parameters in scope while checking a generic function.
+  std::vector<std::pair<std::string_view, TypeId>> type_params_;
+  enum class FnState : uint8_t { kUnchecked, kInProgress, kDone };
+  std::vector<FnState> fn_state_;
   std::vector<TypeId> type_of_decl_;
   std::vector<TypeId> type_of_enum_;
   enum class CellState : uint8_t { kUnchecked, kInProgress, kDone };

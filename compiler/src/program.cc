@@ -39,14 +39,19 @@ class ProgramLoader {
 
   // Orders every loaded module (loading what they import), then checks them.
   void CheckAll() {
+    // The prelude comes first: every module sees its names.
+    prelude_ = Module(kPrelude);
+    if (prelude_) Visit(*prelude_);
     for (ModuleId id = 0; id < program_.modules_.size(); ++id) Visit(id);
     for (ModuleId id : program_.order_) {
-      ModuleChecker(program_, *program_.modules_[id], sink_).Run(resolved_[id]);
+      ModuleChecker(program_, *program_.modules_[id], sink_).Run(resolved_[id], prelude_);
     }
   }
 
  private:
   enum class State : uint8_t { kNew, kVisiting, kDone };
+  static constexpr const char* kPrelude = "clive.prelude";
+  std::optional<ModuleId> prelude_;
 
   // The file of module `path` in the first search root that has it.
   std::optional<fs::path> FindFile(std::string_view path) const {

@@ -195,7 +195,8 @@ uint32_t TreeBuilder::BuildFnDecl(P::FnDeclContext* ctx, TypeDeclId parent) {
   for (auto* t : ctx->typeRef()) {
     if (t != ctx->receiver) fn.result = BuildTypeRef(t);
   }
-  fn.body = ctx->expr() ? BuildExpr(ctx->expr()) : ErrorExpr(fn.range);
+  for (auto* a : ctx->annotation()) fn.annotations.push_back(TextOf(a->IDENT()));
+  fn.body = ctx->expr() ? BuildExpr(ctx->expr()) : kNone;
   tree_.fn_decls.push_back(std::move(fn));
   return static_cast<uint32_t>(tree_.fn_decls.size() - 1);
 }

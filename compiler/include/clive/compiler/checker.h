@@ -30,6 +30,10 @@ struct SymbolRef {
     kField,     // a field of a record value (member access), index = field
     kLocal,     // a comprehension variable, index = its slot
     kBuilderField,  // a field of an enclosing builder block: index = field, type = record
+    kFunction,  // module, index = function index in that module
+    kParam,     // a parameter of the enclosing function: index = parameter
+    kThis,      // the receiver of the enclosing member or extension function
+    kCopy,      // the built-in `.copy(...)` of every record
   };
   Kind kind = Kind::kNone;
   ModuleId module = 0;
@@ -52,6 +56,24 @@ struct Cell {
   std::vector<CellId> reads;  // cells this cell reads, in any module
 };
 
+struct FunctionParam {
+  std::string_view name;
+  TypeId type = TypeTable::kError;
+  lang::ExprId default_value = lang::kNone;  // kNone: required
+};
+
+// A `fn`: free, an extension (`fn T.name`), or a member declared in a type.
+struct FunctionInfo {
+  std::string_view name;
+  ModuleId module = 0;
+  uint32_t decl = 0;                       // into SyntaxTree::fn_decls
+  TypeId receiver = TypeTable::kError;     // kError for free functions
+  std::vector<TypeId> type_params;         // kTypeParam types
+  std::vector<FunctionParam> params;
+  TypeId result = TypeTable::kError;       // known once declared or inferred
+  bool builtin = false;                    // @builtin: implemented by the runtime
+};
+
 // The checker's output for one module: its tree plus side tables indexed by
 // node id.
 struct CheckedModule {
@@ -66,8 +88,11 @@ struct CheckedModule {
   std::vector<Cell> cells;             // in source order
   std::vector<uint32_t> eval_order;    // cells of this module in dependency order
   std::vector<ModuleId> imports;       // modules this one imports
-  // Top-level names other modules can import.
+  std::vector<FunctionInfo> functions;
+  // Top-level names other modules can import. Extension functions may share
+  // a name (one per receiver type), so they are kept apart.
   std::unordered_map<std::string_view, SymbolRef> exports;
+  std::unordered_multimap<std::string_view, SymbolRef> extension_exports;
   // Every type and enum declared here, by qualified name ("JVM.Provider").
   std::unordered_map<std::string, TypeId> local_types;
 

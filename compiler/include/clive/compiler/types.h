@@ -53,6 +53,7 @@ struct RecordType {
   lang::TypeDeclId decl = lang::kNone;
   std::vector<RecordField> fields;
   int collect_field = -1;
+  std::vector<uint32_t> methods;  // functions declared in the type (indices in its module)
 
   // Index of the field named `name`, or -1.
   int FieldIndex(std::string_view name) const;

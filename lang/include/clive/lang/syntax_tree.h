@@ -156,8 +156,9 @@ struct FnDecl {
   TypeRefId receiver = kNone;  // extension functions: `fn T.name(...)`
   Span params;                 // into SyntaxTree::params
   TypeRefId result = kNone;    // optional annotation
-  ExprId body = kNone;
+  ExprId body = kNone;         // kNone only for @builtin functions
   TypeDeclId parent = kNone;   // enclosing type, or kNone at top level
+  std::vector<std::string_view> annotations;  // without the '@'
 };
 
 struct TypeDecl {
