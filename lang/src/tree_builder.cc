@@ -66,6 +66,16 @@ std::string TreeBuilder::DocCommentBefore(antlr4::ParserRuleContext* ctx) const 
 }
 
 void TreeBuilder::BuildFile(P::FileContext* ctx) {
+  for (antlr4::Token* t : tokens_.getTokens()) {
+    Comment::Kind kind;
+    switch (t->getType()) {
+      case antlr::CliveLexer::LINE_COMMENT: kind = Comment::Kind::kLine; break;
+      case antlr::CliveLexer::DOC_COMMENT: kind = Comment::Kind::kDoc; break;
+      case antlr::CliveLexer::BLOCK_COMMENT: kind = Comment::Kind::kBlock; break;
+      default: continue;
+    }
+    tree_.comments.push_back({kind, RangeOf(t)});
+  }
   if (ctx == nullptr) return;
   for (auto* import : ctx->importDecl()) BuildImport(import);
   for (auto* decl : ctx->topDecl()) {

@@ -197,8 +197,16 @@ struct ImportDecl {
   SourceRange range;
 };
 
+// A comment, kept for the formatter and for doc lookups.
+struct Comment {
+  enum class Kind : uint8_t { kLine, kDoc, kBlock };  // `//`, `///`, `/* */`
+  Kind kind = Kind::kLine;
+  SourceRange range;  // the whole comment, markers included
+};
+
 struct SyntaxTree {
   const SourceFile* file = nullptr;
+  std::vector<Comment> comments;  // in source order
 
   std::vector<ImportDecl> imports;
   std::vector<TypeDeclId> top_types;  // top-level types, in source order
