@@ -69,6 +69,28 @@ int RunCommand(const RunFlags& flags) {
   return 0;
 }
 
+int CheckCommand(const CheckFlags& flags) {
+  auto ws = runtime::DiscoverWorkspace(flags.target);
+  if (!ws.ok()) return Fail(ws.status());
+  auto report = runtime::CheckWorkspace(*ws);
+  if (!report.ok()) return Fail(report.status());
+  if (flags.json) {
+    nlohmann::ordered_json out;
+    out["modules"] = report->program->size();
+    out["errors"] = report->error_count;
+    out["diagnostics"] = nlohmann::ordered_json::array();
+    for (const auto& d : report->diagnostics) out["diagnostics"].push_back(lsp::ToCliJson(d));
+    std::cout << out.dump(2) << "\n";
+  } else {
+    for (const auto& d : report->diagnostics) std::cerr << lang::Render(d);
+    size_t modules = report->program->size();
+    std::cerr << "clivec: checked " << Plural(modules, "module") << ": "
+              << (report->error_count == 0 ? std::string("no errors") : Plural(report->error_count, "error"))
+              << "\n";
+  }
+  return report->error_count > 0 ? 1 : 0;
+}
+
 int GetCommand(const GetFlags& flags) {
   std::filesystem::path store_dir;
   if (flags.store) {

@@ -15,6 +15,12 @@ struct RunFlags {
 };
 int RunCommand(const RunFlags& flags);
 
+struct CheckFlags {
+  std::string target;
+  bool json = false;
+};
+int CheckCommand(const CheckFlags& flags);
+
 struct GetFlags {
   std::string cell;
   std::optional<std::string> store;

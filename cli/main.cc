@@ -128,6 +128,12 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--store", run.store, "Store directory (default: <workspace>/.clive)");
   run_cmd->add_flag("--json", run.json, "Print cells and diagnostics as JSON");
 
+  clive::cli::CheckFlags check;
+  CLI::App* check_cmd = app.add_subcommand(
+      "check", "Parse and type-check a workspace (or one .cl file) without running it");
+  check_cmd->add_option("path", check.target, "Workspace directory or clive.cl file")->required();
+  check_cmd->add_flag("--json", check.json, "Print diagnostics as JSON");
+
   clive::cli::GetFlags get;
   CLI::App* get_cmd = app.add_subcommand("get", "Print a cell's committed value from the store");
   get_cmd->add_option("cell", get.cell, "Cell address: name, or a.b.name for module a/b")->required();
@@ -164,6 +170,7 @@ int main(int argc, char** argv) {
 
   if (run_cmd->parsed()) return clive::cli::RunCommand(run);
   if (get_cmd->parsed()) return clive::cli::GetCommand(get);
+  if (check_cmd->parsed()) return clive::cli::CheckCommand(check);
   for (const auto& [cmd, run_store_cmd] : store_commands) {
     if (cmd->parsed()) return run_store_cmd();
   }

@@ -56,10 +56,10 @@ typeDecl
   ;
 
 member
-  : fieldDecl
+  : fnDecl
+  | fieldDecl
   | enumDecl
   | typeDecl
-  | fnDecl
   ;
 
 fieldDecl
@@ -79,9 +79,10 @@ valDecl
   ;
 
 // `fn name(params): Type = body`, or an extension `fn Type.name(...)`.
+// Only `@builtin` functions (the prelude's) have no body.
 fnDecl
-  : 'fn' typeParams? (receiver=typeRef '.')? IDENT '(' (param (',' param)* ','?)? ')'
-    (':' typeRef)? '=' expr sep?
+  : annotation* 'fn' typeParams? (receiver=typeRef '.')? IDENT '(' (param (',' param)* ','?)? ')'
+    (':' typeRef)? ('=' expr)? sep?
   ;
 
 param

@@ -43,10 +43,13 @@ class JitImpl : public Jit {
  public:
   explicit JitImpl(std::unique_ptr<llvm::orc::LLJIT> jit) : jit_(std::move(jit)) {}
 
-  Expected<std::unique_ptr<LoadedModule>> Load(const CheckedModule& module,
-                                               const std::string& unit) override {
+  Expected<std::unique_ptr<LoadedModule>> Load(const Program& program, const CheckedModule& module,
+                                               lang::DiagnosticSink& sink) override {
     auto context = std::make_unique<llvm::LLVMContext>();
-    std::unique_ptr<llvm::Module> ir = Lower(module, unit, *context);
+    std::string unit = UnitName(module);
+    auto lowered = Lower(program, module, *context, sink);
+    if (!lowered.ok()) return lowered.status();
+    std::unique_ptr<llvm::Module> ir = std::move(*lowered);
     std::string problems;
     llvm::raw_string_ostream problem_stream(problems);
     if (llvm::verifyModule(*ir, &problem_stream)) {
@@ -60,9 +63,12 @@ class JitImpl : public Jit {
     return std::unique_ptr<LoadedModule>(std::make_unique<LoadedModuleImpl>(*jit_, tracker, unit));
   }
 
-  Expected<std::string> EmitIR(const CheckedModule& module, const std::string& unit) override {
+  Expected<std::string> EmitIR(const Program& program, const CheckedModule& module) override {
     llvm::LLVMContext context;
-    std::unique_ptr<llvm::Module> ir = Lower(module, unit, context);
+    lang::DiagnosticSink sink;
+    auto lowered = Lower(program, module, context, sink);
+    if (!lowered.ok()) return lowered.status();
+    std::unique_ptr<llvm::Module> ir = std::move(*lowered);
     std::string text;
     llvm::raw_string_ostream out(text);
     ir->print(out, nullptr);

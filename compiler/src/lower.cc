@@ -1,7 +1,9 @@
 #include "lower.h"
 
+#include <cstdio>
 #include <map>
 
+#include "clive/compiler/error_codes.h"
 #include "clive/abi/abi.h"
 #include "clive/lang/units.h"
 #include "llvm/IR/IRBuilder.h"
@@ -17,6 +19,15 @@ std::string CellSlotName(const std::string& unit, std::string_view cell) {
   return unit + ".slot." + std::string(cell);
 }
 
+std::string UnitName(const CheckedModule& module) {
+  // FNV-1a: only needs to tell versions of one module apart.
+  uint64_t hash = 1469598103934665603ull;
+  for (char c : module.file->text()) hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(hash));
+  return "clive." + (module.path.empty() ? std::string("_root") : module.path) + "." + hex;
+}
+
 namespace {
 
 using lang::ExprId;
@@ -25,19 +36,24 @@ using lang::kNone;
 
 class Lowering {
  public:
-  Lowering(const CheckedModule& module, const std::string& unit, llvm::LLVMContext& context)
-      : m_(module),
-        tree_(*module.tree),
-        unit_(unit),
+  Lowering(const Program& program, const CheckedModule& module, llvm::LLVMContext& context,
+           lang::DiagnosticSink& sink)
+      : program_(program),
+        types_(program.types),
+        m_(&module),
+        tree_(module.tree.get()),
+        unit_module_(module.id),
+        unit_(UnitName(module)),
+        sink_(sink),
         ctx_(context),
-        module_(std::make_unique<llvm::Module>(unit, context)),
+        module_(std::make_unique<llvm::Module>(unit_, context)),
         b_(context),
         i64_(llvm::Type::getInt64Ty(context)),
         ptr_(llvm::PointerType::getUnqual(context)) {}
 
-  std::unique_ptr<llvm::Module> Run() {
+  Expected<std::unique_ptr<llvm::Module>> Run() {
     DeclareRuntime();
-    for (const Cell& cell : m_.cells) {
+    for (const Cell& cell : m_->cells) {
       // The module owns its globals; getOrInsertGlobal creates them in place.
       auto* slot = llvm::cast<llvm::GlobalVariable>(
           module_->getOrInsertGlobal(CellSlotName(unit_, cell.name), i64_));
@@ -45,7 +61,8 @@ class Lowering {
       slot->setAlignment(llvm::Align(8));
       slots_.push_back(slot);
     }
-    for (uint32_t c = 0; c < m_.cells.size(); ++c) LowerCell(c);
+    for (uint32_t c = 0; c < m_->cells.size(); ++c) LowerCell(c);
+    if (unsupported_) return Status::EvaluationError("the JIT cannot run this module yet");
     return std::move(module_);
   }
 
@@ -65,21 +82,27 @@ class Lowering {
   }
 
   llvm::Type* ValueType(TypeId type) const {
-    switch (m_.types.kind(type)) {
+    switch (types_.kind(type)) {
       case TypeKind::kString:
-      case TypeKind::kRecord: return ptr_;
+      case TypeKind::kRecord:
+      case TypeKind::kList:
+      case TypeKind::kMap:
+      case TypeKind::kOptional:
+      case TypeKind::kFunction:
+      case TypeKind::kRef:
+      case TypeKind::kPath: return ptr_;
       default: return i64_;
     }
   }
 
   void LowerCell(uint32_t c) {
-    const Cell& cell = m_.cells[c];
+    const Cell& cell = m_->cells[c];
     auto* fn_type = llvm::FunctionType::get(llvm::Type::getInt1Ty(ctx_), {ptr_}, false);
     fn_ = llvm::Function::Create(fn_type, llvm::GlobalValue::ExternalLinkage,
                                  CellFunctionName(unit_, cell.name), *module_);
     ctx_arg_ = fn_->getArg(0);
     b_.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", fn_));
-    llvm::Value* value = LowerExpr(tree_.vals[cell.val_index].value);
+    llvm::Value* value = LowerExpr(tree_->vals[cell.val_index].value);
     b_.CreateStore(value, slots_[c]);
     b_.CreateRet(b_.getTrue());
   }
@@ -90,7 +113,7 @@ class Lowering {
     auto* ok = llvm::BasicBlock::Create(ctx_, "ok", fn_);
     b_.CreateCondBr(failed, fail, ok, llvm::MDBuilder(ctx_).createBranchWeights(1, 1 << 20));
     b_.SetInsertPoint(fail);
-    const lang::SourceRange r = tree_.exprs[expr].range;
+    const lang::SourceRange r = tree_->exprs[expr].range;
     auto* i32 = llvm::Type::getInt32Ty(ctx_);
     b_.CreateCall(fail_, {ctx_arg_, llvm::ConstantInt::get(i32, static_cast<uint32_t>(error)),
                           llvm::ConstantInt::get(i32, r.begin), llvm::ConstantInt::get(i32, r.end)});
@@ -99,29 +122,69 @@ class Lowering {
   }
 
   llvm::Value* LowerExpr(ExprId id) {
-    const lang::Expr& e = tree_.exprs[id];
+    const lang::Expr& e = tree_->exprs[id];
     switch (e.kind) {
       case ExprKind::kInt:
       case ExprKind::kBool: return llvm::ConstantInt::get(i64_, e.int_value, true);
-      case ExprKind::kQuantity:
-        return llvm::ConstantInt::get(i64_, e.int_value * *lang::UnitFactor(e.name), true);
-      case ExprKind::kString: return StringConstant(tree_.strings[e.string_index]);
-      case ExprKind::kName: {
-        uint32_t target = m_.expr_refs[id];
-        return b_.CreateLoad(ValueType(m_.cells[target].type), slots_[target], std::string(e.name));
+      case ExprKind::kQuantity: {
+        int64_t factor = *lang::UnitFactor(e.name);
+        int64_t value = e.is_float ? static_cast<int64_t>(e.float_value * static_cast<double>(factor))
+                                   : e.int_value * factor;
+        return llvm::ConstantInt::get(i64_, value, true);
       }
+      case ExprKind::kString: return StringConstant(tree_->strings[e.string_index]);
+      case ExprKind::kName:
       case ExprKind::kMember: {
-        llvm::Value* object = LowerExpr(e.lhs);
-        llvm::Value* field = b_.CreateConstInBoundsGEP1_64(i64_, object, m_.expr_refs[id]);
-        return b_.CreateLoad(ValueType(m_.TypeOf(id)), field, std::string(e.name));
+        const SymbolRef& ref = m_->expr_refs[id];
+        if (ref.kind == SymbolRef::Kind::kCell) return LoadCell(ref, e.name);
+        if (ref.kind == SymbolRef::Kind::kEnumCase) return llvm::ConstantInt::get(i64_, ref.index);
+        if (ref.kind == SymbolRef::Kind::kField && e.kind == ExprKind::kMember && !e.safe &&
+            types_.Is(types_.NonOptional(m_->TypeOf(e.lhs)), TypeKind::kRecord)) {
+          llvm::Value* object = LowerExpr(e.lhs);
+          llvm::Value* field = b_.CreateConstInBoundsGEP1_64(i64_, object, ref.index);
+          return b_.CreateLoad(ValueType(m_->TypeOf(id)), field, std::string(e.name));
+        }
+        break;
       }
       case ExprKind::kBuilder: return LowerBuilder(e);
       case ExprKind::kUnary: return LowerUnary(id, e);
       case ExprKind::kBinary: return LowerBinary(id, e);
       default: break;
     }
-    // The checker rejects these; lowering only runs on error-free modules.
-    return llvm::PoisonValue::get(ValueType(m_.TypeOf(id)));
+    return NotYet(e);
+  }
+
+  // A field's default, lowered with the tables of the module declaring it.
+  llvm::Value* LowerDefault(const RecordType& record, size_t field) {
+    const CheckedModule* saved_module = m_;
+    const lang::SyntaxTree* saved_tree = tree_;
+    m_ = &program_.module(record.module);
+    tree_ = m_->tree.get();
+    llvm::Value* value = LowerExpr(record.fields[field].default_value);
+    m_ = saved_module;
+    tree_ = saved_tree;
+    return value;
+  }
+
+  // A construct the checker accepts but the JIT cannot run yet (issue 5).
+  llvm::Value* NotYet(const lang::Expr& e) {
+    if (!unsupported_) {
+      sink_.Error(codes::kUnsupported, *m_->file, e.range, "the JIT cannot evaluate this expression yet");
+      unsupported_ = true;
+    }
+    return llvm::PoisonValue::get(i64_);
+  }
+
+  // Reads a cell: this module's from its slot, another module's from the
+  // exported slot of that module's unit (already loaded: modules are loaded
+  // in import order).
+  llvm::Value* LoadCell(const SymbolRef& ref, std::string_view name) {
+    const CheckedModule& owner = program_.module(ref.module);
+    llvm::Type* type = ValueType(owner.cells[ref.index].type);
+    if (ref.module == unit_module_) return b_.CreateLoad(type, slots_[ref.index], std::string(name));
+    auto* slot = llvm::cast<llvm::GlobalVariable>(
+        module_->getOrInsertGlobal(CellSlotName(UnitName(owner), owner.cells[ref.index].name), i64_));
+    return b_.CreateLoad(type, slot, std::string(name));
   }
 
   llvm::Value* StringConstant(const std::string& text) {
@@ -141,15 +204,17 @@ class Lowering {
   }
 
   llvm::Value* LowerBuilder(const lang::Expr& e) {
-    TypeId type = m_.TypeOf(e.lhs);
-    const RecordType& record = m_.types.record(type);
+    TypeId type = m_->TypeOf(e.lhs);
+    if (!types_.Is(type, TypeKind::kRecord) || ValueOfBuilderIsCopy(e)) return NotYet(e);
+    const RecordType& record = types_.record(type);
     std::vector<llvm::Value*> values(record.fields.size(), nullptr);
     // Field initializers run in source order, then defaults fill the rest.
     for (uint32_t i = e.list.first; i < e.list.end(); ++i) {
-      values[m_.init_fields[i]] = LowerExpr(tree_.field_inits[i].value);
+      if (tree_->field_inits[i].name.empty()) return NotYet(e);  // @collect items
+      values[m_->init_fields[i]] = LowerExpr(tree_->field_inits[i].value);
     }
     for (size_t f = 0; f < record.fields.size(); ++f) {
-      if (values[f] == nullptr) values[f] = LowerExpr(record.fields[f].default_value);
+      if (values[f] == nullptr) values[f] = LowerDefault(record, f);
     }
     llvm::Value* object =
         b_.CreateCall(alloc_, {ctx_arg_, llvm::ConstantInt::get(i64_, 8 * record.fields.size())},
@@ -161,6 +226,7 @@ class Lowering {
   }
 
   llvm::Value* LowerUnary(ExprId id, const lang::Expr& e) {
+    if (m_->TypeOf(e.lhs) == TypeTable::kFloat) return NotYet(e);
     llvm::Value* operand = LowerExpr(e.lhs);
     if (static_cast<lang::UnaryOp>(e.op) == lang::UnaryOp::kNot) {
       return b_.CreateXor(operand, llvm::ConstantInt::get(i64_, 1));
@@ -180,7 +246,11 @@ class Lowering {
     using lang::BinaryOp;
     auto op = static_cast<BinaryOp>(e.op);
     if (op == BinaryOp::kAnd || op == BinaryOp::kOr) return LowerShortCircuit(op, e);
-    TypeId lt = m_.TypeOf(e.lhs);
+    TypeId lt = m_->TypeOf(e.lhs);
+    if (op == BinaryOp::kElvis || lt == TypeTable::kFloat || types_.Is(lt, TypeKind::kOptional) ||
+        types_.Is(m_->TypeOf(e.rhs), TypeKind::kOptional) || lt == TypeTable::kNull) {
+      return NotYet(e);
+    }
     llvm::Value* l = LowerExpr(e.lhs);
     llvm::Value* r = LowerExpr(e.rhs);
     if (lt == TypeTable::kString) return LowerStringBinary(op, l, r);
@@ -248,9 +318,25 @@ class Lowering {
     return phi;
   }
 
-  const CheckedModule& m_;
-  const lang::SyntaxTree& tree_;
-  const std::string& unit_;
+  // A builder on a value (`base { port = 1 }`) copies it; the checker marks
+  // the type expression's own type only when it names a type.
+  bool ValueOfBuilderIsCopy(const lang::Expr& e) const {
+    const SymbolRef& ref = m_->expr_refs[e.lhs];
+    return ref.kind == SymbolRef::Kind::kCell || ref.kind == SymbolRef::Kind::kField ||
+           ref.kind == SymbolRef::Kind::kLocal || ref.kind == SymbolRef::Kind::kBuilderField;
+  }
+
+  const Program& program_;
+  const TypeTable& types_;
+  // The module whose expressions are being lowered: normally the unit's own,
+  // but a field default is lowered in the context of the module that
+  // declares the field (see LowerDefault).
+  const CheckedModule* m_;
+  const lang::SyntaxTree* tree_;
+  ModuleId unit_module_;  // the module this unit compiles (slots_ are its cells)
+  std::string unit_;
+  lang::DiagnosticSink& sink_;
+  bool unsupported_ = false;
   llvm::LLVMContext& ctx_;
   std::unique_ptr<llvm::Module> module_;
   llvm::IRBuilder<> b_;
@@ -265,9 +351,9 @@ class Lowering {
 
 }  // namespace
 
-std::unique_ptr<llvm::Module> Lower(const CheckedModule& module, const std::string& unit,
-                                    llvm::LLVMContext& context) {
-  return Lowering(module, unit, context).Run();
+Expected<std::unique_ptr<llvm::Module>> Lower(const Program& program, const CheckedModule& module,
+                                              llvm::LLVMContext& context, lang::DiagnosticSink& sink) {
+  return Lowering(program, module, context, sink).Run();
 }
 
 }  // namespace clive::compiler

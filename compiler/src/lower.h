@@ -10,6 +10,10 @@
 
 namespace clive::compiler {
 
+// A module's JIT unit name: its path plus a hash of its source, so a changed
+// module never collides with its previous code.
+std::string UnitName(const CheckedModule& module);
+
 // Symbol names of cell `cell` in unit `unit`: the function that evaluates it
 // and the global slot that holds its value.
 std::string CellFunctionName(const std::string& unit, std::string_view cell);
@@ -19,7 +23,9 @@ std::string CellSlotName(const std::string& unit, std::string_view cell);
 // value, stores it in `@<unit>.slot.<name>` and returns false after a runtime
 // error (reported through clive_rt_fail). A cell that reads another cell loads
 // that cell's slot, so cells are evaluated in CheckedModule::eval_order.
-std::unique_ptr<llvm::Module> Lower(const CheckedModule& module, const std::string& unit,
-                                    llvm::LLVMContext& context);
+// Constructs the JIT cannot run yet are reported as E0199 diagnostics; the
+// result is then an error.
+Expected<std::unique_ptr<llvm::Module>> Lower(const Program& program, const CheckedModule& module,
+                                              llvm::LLVMContext& context, lang::DiagnosticSink& sink);
 
 }  // namespace clive::compiler

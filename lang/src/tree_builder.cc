@@ -66,6 +66,16 @@ std::string TreeBuilder::DocCommentBefore(antlr4::ParserRuleContext* ctx) const 
 }
 
 void TreeBuilder::BuildFile(P::FileContext* ctx) {
+  for (antlr4::Token* t : tokens_.getTokens()) {
+    Comment::Kind kind;
+    switch (t->getType()) {
+      case antlr::CliveLexer::LINE_COMMENT: kind = Comment::Kind::kLine; break;
+      case antlr::CliveLexer::DOC_COMMENT: kind = Comment::Kind::kDoc; break;
+      case antlr::CliveLexer::BLOCK_COMMENT: kind = Comment::Kind::kBlock; break;
+      default: continue;
+    }
+    tree_.comments.push_back({kind, RangeOf(t)});
+  }
   if (ctx == nullptr) return;
   for (auto* import : ctx->importDecl()) BuildImport(import);
   for (auto* decl : ctx->topDecl()) {
@@ -195,7 +205,8 @@ uint32_t TreeBuilder::BuildFnDecl(P::FnDeclContext* ctx, TypeDeclId parent) {
   for (auto* t : ctx->typeRef()) {
     if (t != ctx->receiver) fn.result = BuildTypeRef(t);
   }
-  fn.body = ctx->expr() ? BuildExpr(ctx->expr()) : ErrorExpr(fn.range);
+  for (auto* a : ctx->annotation()) fn.annotations.push_back(TextOf(a->IDENT()));
+  fn.body = ctx->expr() ? BuildExpr(ctx->expr()) : kNone;
   tree_.fn_decls.push_back(std::move(fn));
   return static_cast<uint32_t>(tree_.fn_decls.size() - 1);
 }

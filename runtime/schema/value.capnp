@@ -16,7 +16,13 @@ struct Scalar {
     string @2 :Text;
     size @3 :Int64;      # bytes
     duration @4 :Int64;  # milliseconds
+    enumCase @5 :EnumCase;
   }
+}
+
+struct EnumCase {
+  type @0 :Text;   # qualified type name, "JVM.Provider"
+  label @1 :Text;  # the case, "Oracle"
 }
 
 struct RecordHeader {

@@ -1,5 +1,6 @@
 #include "clive/runtime/evaluate.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "clive/abi/abi.h"
@@ -31,14 +32,18 @@ Value Extract(const TypeTable& types, compiler::TypeId type, uint64_t slot) {
       }
       return v;
     }
-    case TypeKind::kError: break;
+    case TypeKind::kEnum: {
+      const compiler::EnumType& type_info = types.enum_type(type);
+      return Value::Enum(type_info.name, std::string(type_info.cases[slot]));
+    }
+    default: break;  // the JIT does not produce other kinds yet
   }
   return Value::Int(0);
 }
 
 lang::Diagnostic RuntimeDiagnostic(const compiler::CheckedModule& module, const compiler::Cell& cell,
                                    const abi::Failure& failure) {
-  const lang::SourceFile* file = module.tree->file;
+  const lang::SourceFile* file = module.file.get();
   std::string message;
   const char* code = codes::kIntegerOverflow;
   switch (failure.error) {
@@ -57,28 +62,32 @@ lang::Diagnostic RuntimeDiagnostic(const compiler::CheckedModule& module, const 
 
 }  // namespace
 
-Expected<ModuleEvaluation> EvaluateModule(const compiler::CheckedModule& module,
-                                          compiler::LoadedModule& code) {
+Expected<ModuleEvaluation> EvaluateModule(const compiler::Program& program,
+                                          const compiler::CheckedModule& module,
+                                          compiler::LoadedModule& code,
+                                          std::vector<compiler::CellId>& failed) {
   ModuleEvaluation result;
   abi::Context context;
-  std::vector<bool> failed(module.cells.size(), false);
+  auto has_failed = [&](const compiler::CellId& id) {
+    return std::find(failed.begin(), failed.end(), id) != failed.end();
+  };
   for (uint32_t c : module.eval_order) {
     const compiler::Cell& cell = module.cells[c];
     bool blocked = false;
-    for (uint32_t dep : cell.reads) blocked = blocked || failed[dep];
+    for (const compiler::CellId& dep : cell.reads) blocked = blocked || has_failed(dep);
     if (blocked) {
-      failed[c] = true;  // its input failed, which was reported already
+      failed.push_back({module.id, c});  // its input failed, which was reported already
       continue;
     }
     auto compiled = code.Cell(cell.name);
     if (!compiled.ok()) return compiled.status();
     context.ClearFailure();
     if (!compiled->evaluate(&context)) {
-      failed[c] = true;
+      failed.push_back({module.id, c});
       result.errors.push_back(RuntimeDiagnostic(module, cell, *context.failure()));
       continue;
     }
-    result.cells.push_back({c, Extract(module.types, cell.type, *compiled->slot)});
+    result.cells.push_back({c, Extract(program.types, cell.type, *compiled->slot)});
   }
   return result;
 }

@@ -69,6 +69,12 @@ std::string EncodeScalar(const Value& v) {
     case ValueKind::kString: scalar.setString(capnp::Text::Reader(v.text.data(), v.text.size())); break;
     case ValueKind::kSize: scalar.setSize(v.number); break;
     case ValueKind::kDuration: scalar.setDuration(v.number); break;
+    case ValueKind::kEnum: {
+      auto e = scalar.initEnumCase();
+      e.setType(v.text);
+      e.setLabel(v.label);
+      break;
+    }
     case ValueKind::kRecord: break;  // records are trees, never scalars
   }
   return CanonicalBytes(scalar.asReader());
@@ -85,6 +91,11 @@ Expected<Value> DecodeScalar(std::string_view bytes) {
       }
       case schema::Scalar::SIZE: return Value::Size(s.getSize());
       case schema::Scalar::DURATION: return Value::Duration(s.getDuration());
+      case schema::Scalar::ENUM_CASE: {
+        auto e = s.getEnumCase();
+        return Value::Enum(std::string(e.getType().cStr(), e.getType().size()),
+                           std::string(e.getLabel().cStr(), e.getLabel().size()));
+      }
     }
     return Status::Corruption("an unknown kind of value");
   });

@@ -13,7 +13,8 @@ std::string TypeName(const Value& v) {
     case ValueKind::kString: return "String";
     case ValueKind::kSize: return "Size";
     case ValueKind::kDuration: return "Duration";
-    case ValueKind::kRecord: return v.text;
+    case ValueKind::kRecord:
+    case ValueKind::kEnum: return v.text;
   }
   return "?";
 }
@@ -46,6 +47,7 @@ std::string Format(const Value& v, int indent) {
     case ValueKind::kString: return Quoted(v.text);
     case ValueKind::kSize: return lang::FormatQuantity(lang::Quantity::kSize, v.number);
     case ValueKind::kDuration: return lang::FormatQuantity(lang::Quantity::kDuration, v.number);
+    case ValueKind::kEnum: return v.text + "." + v.label;
     case ValueKind::kRecord: {
       if (v.fields.empty()) return v.text + " {}";
       std::string pad(static_cast<size_t>(indent + 2), ' ');
@@ -66,6 +68,7 @@ nlohmann::ordered_json ToJson(const Value& v) {
     case ValueKind::kDuration: return v.number;
     case ValueKind::kBool: return v.number != 0;
     case ValueKind::kString: return v.text;
+    case ValueKind::kEnum: return v.label;
     case ValueKind::kRecord: {
       nlohmann::ordered_json object = nlohmann::ordered_json::object();
       for (const auto& [name, field] : v.fields) object[name] = ToJson(field);

@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <tuple>
 
 #include "clive/compiler/checker.h"
 #include "clive/compiler/jit.h"
-#include "clive/lang/parser.h"
 #include "clive/runtime/evaluate.h"
 
 namespace clive::runtime {
@@ -104,14 +104,24 @@ std::string CellAddress(const std::string& module_path, std::string_view cell) {
   return module_path.empty() ? std::string(cell) : module_path + "." + std::string(cell);
 }
 
-// A stable JIT unit name: the module path plus a hash of its source, so
-// that a changed module never collides with its previous code.
-std::string UnitName(const ModuleFile& module, const store::ObjectId& source_blob) {
-  return "clive." + (module.module_path.empty() ? std::string("_root") : module.module_path) + "." +
-         source_blob.Hex().substr(0, 16);
+}  // namespace
+
+compiler::SearchPath SearchPathFor(const Workspace& workspace) {
+  compiler::SearchPath search;
+  search.roots.push_back(workspace.root);
+  const char* stdlib = std::getenv("CLIVE_STDLIB");
+  search.roots.push_back(stdlib != nullptr && *stdlib != '\0' ? fs::path(stdlib) : fs::path(CLIVE_DEFAULT_STDLIB));
+  return search;
 }
 
-}  // namespace
+Expected<CheckReport> CheckWorkspace(const Workspace& workspace) {
+  std::vector<compiler::ModuleRequest> requests;
+  for (const ModuleFile& module : workspace.modules) requests.push_back({module.module_path, module.file});
+  lang::DiagnosticSink sink;
+  auto program = compiler::CheckProgram(requests, SearchPathFor(workspace), sink);
+  if (!program.ok()) return program.status();
+  return CheckReport{std::move(*program), sink.diagnostics(), sink.error_count()};
+}
 
 Expected<RunReport> Run(const RunOptions& options) {
   auto ws = DiscoverWorkspace(options.target);
@@ -120,40 +130,57 @@ Expected<RunReport> Run(const RunOptions& options) {
   report.store_dir = options.store_dir.value_or(ws->root / kStoreDirName);
   auto store = store::Store::Open(report.store_dir);
   if (!store.ok()) return store.status();
+
+  auto checked = CheckWorkspace(*ws);
+  if (!checked.ok()) return checked.status();
+  report.program = std::move(checked->program);
+  report.diagnostics = std::move(checked->diagnostics);
+  // Evaluation needs a program without errors: a module's code may read any
+  // module it imports.
+  if (checked->error_count > 0) return report;
+
+  const compiler::Program& program = *report.program;
   auto jit = compiler::Jit::Create();
   if (!jit.ok()) return jit.status();
-
-  std::vector<CellUpdate> updates;
-  std::vector<std::string> types;
-  for (const ModuleFile& module : ws->modules) {
-    auto source = lang::SourceFile::Read(module.file);
-    if (!source.ok()) return source.status();
-    report.sources.push_back(std::make_unique<lang::SourceFile>(std::move(*source)));
-    const lang::SourceFile& file = *report.sources.back();
-
-    lang::DiagnosticSink sink;
-    std::unique_ptr<lang::SyntaxTree> tree = lang::Parse(file, sink);
-    std::unique_ptr<compiler::CheckedModule> checked = compiler::Check(*tree, sink);
-    for (const auto& d : sink.diagnostics()) report.diagnostics.push_back(d);
-    if (sink.has_errors()) continue;
-
-    auto source_blob = (*store)->WriteObject(store::ObjectType::kBlob, file.text());
+  // Every module stays loaded until all are evaluated: cells read the
+  // slots of the modules they import.
+  std::vector<std::unique_ptr<compiler::LoadedModule>> loaded;
+  std::vector<compiler::CellId> failed;
+  struct Pending {
+    std::string module_path;
+    uint32_t cell;
+    CellUpdate update;
+    std::string type;
+  };
+  std::vector<Pending> pending;
+  for (compiler::ModuleId id : program.order()) {
+    const compiler::CheckedModule& module = program.module(id);
+    auto source_blob = (*store)->WriteObject(store::ObjectType::kBlob, module.file->text());
     if (!source_blob.ok()) return source_blob.status();
-    auto code = (*jit)->Load(*checked, UnitName(module, *source_blob));
-    if (!code.ok()) return code.status();
-    auto evaluation = EvaluateModule(*checked, **code);
+    lang::DiagnosticSink sink;
+    auto code = (*jit)->Load(program, module, sink);
+    for (const auto& d : sink.diagnostics()) report.diagnostics.push_back(d);
+    if (!code.ok()) {
+      if (sink.has_errors()) break;  // reported as diagnostics
+      return code.status();
+    }
+    auto evaluation = EvaluateModule(program, module, **code, failed);
     if (!evaluation.ok()) return evaluation.status();
+    loaded.push_back(std::move(*code));
     for (auto& d : evaluation->errors) report.diagnostics.push_back(std::move(d));
-
-    // Report cells in source order, whatever order they were evaluated in.
-    std::sort(evaluation->cells.begin(), evaluation->cells.end(),
-              [](const EvaluatedCell& a, const EvaluatedCell& b) { return a.cell < b.cell; });
     for (EvaluatedCell& cell : evaluation->cells) {
-      const compiler::Cell& info = checked->cells[cell.cell];
-      types.push_back(checked->types.Name(info.type));
-      updates.push_back({CellAddress(module.module_path, info.name), std::move(cell.value), *source_blob});
+      const compiler::Cell& info = module.cells[cell.cell];
+      pending.push_back({module.path, cell.cell,
+                         {CellAddress(module.path, info.name), std::move(cell.value), *source_blob},
+                         program.types.Name(info.type)});
     }
   }
+  // Report module by module (by path), cells in source order.
+  std::sort(pending.begin(), pending.end(), [](const Pending& a, const Pending& b) {
+    return std::tie(a.module_path, a.cell) < std::tie(b.module_path, b.cell);
+  });
+  std::vector<CellUpdate> updates;
+  for (Pending& p : pending) updates.push_back(std::move(p.update));
 
   bool has_errors = std::any_of(report.diagnostics.begin(), report.diagnostics.end(),
                                 [](const lang::Diagnostic& d) { return d.severity == lang::Severity::kError; });
@@ -165,7 +192,7 @@ Expected<RunReport> Run(const RunOptions& options) {
     report.committed = true;
   }
   for (size_t i = 0; i < updates.size(); ++i) {
-    report.cells.push_back({updates[i].address, types[i], std::move(updates[i].value), committed[i]});
+    report.cells.push_back({updates[i].address, pending[i].type, std::move(updates[i].value), committed[i]});
   }
   return report;
 }

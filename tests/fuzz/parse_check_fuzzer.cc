@@ -6,13 +6,12 @@
 #include <string>
 
 #include "clive/compiler/checker.h"
-#include "clive/lang/parser.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  clive::lang::SourceFile file("fuzz.cl", std::string(reinterpret_cast<const char*>(data), size));
   clive::lang::DiagnosticSink sink;
-  auto tree = clive::lang::Parse(file, sink);
-  auto checked = clive::compiler::Check(*tree, sink);
+  auto program = clive::compiler::CheckSource(
+      "fuzz.cl", std::string(reinterpret_cast<const char*>(data), size), sink);
+  const clive::lang::SourceFile& file = *program->module(0).file;
   for (const auto& d : sink.diagnostics()) {
     if (d.code.empty() || d.range.begin > d.range.end || d.range.end > file.text().size() + 1) {
       std::abort();  // a diagnostic without a code or with a range outside the file

@@ -4,16 +4,15 @@
 
 #include "clive/compiler/checker.h"
 #include "clive/compiler/jit.h"
-#include "clive/lang/parser.h"
 
 namespace clive::compiler {
 namespace {
 
 struct Compiled {
-  std::unique_ptr<lang::SourceFile> file;
   lang::DiagnosticSink sink;
-  std::unique_ptr<lang::SyntaxTree> tree;
-  std::unique_ptr<CheckedModule> module;
+  std::unique_ptr<Program> program;
+  CheckedModule* module = nullptr;
+  const lang::SourceFile* file = nullptr;
 
   std::vector<std::string> Codes() const {
     std::vector<std::string> codes;
@@ -30,9 +29,9 @@ struct Compiled {
 
 std::unique_ptr<Compiled> CheckText(std::string text) {
   auto c = std::make_unique<Compiled>();
-  c->file = std::make_unique<lang::SourceFile>("test.cl", std::move(text));
-  c->tree = lang::Parse(*c->file, c->sink);
-  c->module = Check(*c->tree, c->sink);
+  c->program = CheckSource("test.cl", std::move(text), c->sink);
+  c->module = &c->program->module(0);
+  c->file = c->module->file.get();
   return c;
 }
 
@@ -44,7 +43,7 @@ TEST(Checker, InfersCellTypesAndRecords) {
       "val c = \"x\" + \"y\"\n"
       "val d = 3 > 2 && true\n");
   ASSERT_FALSE(c->sink.has_errors()) << lang::Render(c->sink.diagnostics()[0]);
-  const TypeTable& types = c->module->types;
+  const TypeTable& types = c->program->types;
   EXPECT_EQ(types.Name(c->module->cells[c->CellIndex("a")].type), "R");
   EXPECT_EQ(c->module->cells[c->CellIndex("b")].type, TypeTable::kSize);
   EXPECT_EQ(c->module->cells[c->CellIndex("c")].type, TypeTable::kString);
@@ -99,7 +98,8 @@ class JitTest : public ::testing::Test {
 
   // Runs every cell of `text` and returns the raw slot of cell `name`.
   uint64_t Eval(const Compiled& c, std::string_view name, abi::Context& ctx, bool expect_ok = true) {
-    auto loaded = jit_->Load(*c.module, "test" + std::to_string(counter_++));
+    lang::DiagnosticSink sink;
+    auto loaded = jit_->Load(*c.program, *c.module, sink);
     EXPECT_TRUE(loaded.ok()) << loaded.status().message();
     uint64_t result = 0;
     for (uint32_t cell : c.module->eval_order) {
@@ -115,7 +115,6 @@ class JitTest : public ::testing::Test {
   }
 
   std::unique_ptr<Jit> jit_;
-  int counter_ = 0;
 };
 
 TEST_F(JitTest, ComputesIntegersSizesAndBooleans) {
@@ -165,10 +164,11 @@ TEST_F(JitTest, OverflowAndDivisionByZeroAreRuntimeErrorsWithPositions) {
 
 TEST_F(JitTest, EmitsIrWithOneFunctionPerCell) {
   auto c = CheckText("val a = 1\nval b = a + 1\n");
-  auto ir = jit_->EmitIR(*c->module, "unit");
+  auto ir = jit_->EmitIR(*c->program, *c->module);
   ASSERT_TRUE(ir.ok());
-  EXPECT_NE(ir->find("define i1 @unit.cell.a(ptr"), std::string::npos);
-  EXPECT_NE(ir->find("define i1 @unit.cell.b(ptr"), std::string::npos);
+  EXPECT_NE(ir->find("define i1 @clive._root."), std::string::npos);
+  EXPECT_NE(ir->find(".cell.a(ptr"), std::string::npos);
+  EXPECT_NE(ir->find(".cell.b(ptr"), std::string::npos);
   EXPECT_NE(ir->find("llvm.sadd.with.overflow.i64"), std::string::npos);
 }
 

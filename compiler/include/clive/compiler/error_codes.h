@@ -15,6 +15,19 @@ inline constexpr const char* kBadOperands = "E0108";
 inline constexpr const char* kCellCycle = "E0109";
 inline constexpr const char* kNotAType = "E0110";
 inline constexpr const char* kNotARecord = "E0111";
+inline constexpr const char* kNotCallable = "E0112";
+inline constexpr const char* kUnknownImport = "E0120";
+inline constexpr const char* kUnknownExport = "E0121";
+inline constexpr const char* kImportCycle = "E0122";
+inline constexpr const char* kCannotInfer = "E0123";
+inline constexpr const char* kUnknownCase = "E0124";
+inline constexpr const char* kNotExhaustive = "E0126";
+inline constexpr const char* kMaybeNull = "E0127";
+inline constexpr const char* kNoCollectField = "E0128";
+inline constexpr const char* kBadTypeArgs = "E0129";
+inline constexpr const char* kMissingArg = "E0130";
+inline constexpr const char* kUnknownParam = "E0131";
+inline constexpr const char* kTooManyArgs = "E0132";
 inline constexpr const char* kUnsupported = "E0199";
 
 }  // namespace clive::compiler::codes

@@ -30,13 +30,13 @@ class Jit {
   static Expected<std::unique_ptr<Jit>> Create();
   virtual ~Jit() = default;
 
-  // Lowers `module` to LLVM IR, compiles it as one unit and loads it.
-  // `unit_name` must be unique among loaded modules (a module path + hash).
-  virtual Expected<std::unique_ptr<LoadedModule>> Load(const CheckedModule& module,
-                                                       const std::string& unit_name) = 0;
+  // Lowers `module` of `program` to LLVM IR, compiles it as one unit and
+  // loads it. The modules it imports must be loaded first (Program::order).
+  // Constructs the JIT cannot run yet are reported to `sink` (E0199).
+  virtual Expected<std::unique_ptr<LoadedModule>> Load(const Program& program, const CheckedModule& module,
+                                                       lang::DiagnosticSink& sink) = 0;
   // The textual LLVM IR `Load` would compile, for --emit-llvm and tests.
-  virtual Expected<std::string> EmitIR(const CheckedModule& module,
-                                       const std::string& unit_name) = 0;
+  virtual Expected<std::string> EmitIR(const Program& program, const CheckedModule& module) = 0;
 };
 
 }  // namespace clive::compiler

@@ -156,8 +156,9 @@ struct FnDecl {
   TypeRefId receiver = kNone;  // extension functions: `fn T.name(...)`
   Span params;                 // into SyntaxTree::params
   TypeRefId result = kNone;    // optional annotation
-  ExprId body = kNone;
+  ExprId body = kNone;         // kNone only for @builtin functions
   TypeDeclId parent = kNone;   // enclosing type, or kNone at top level
+  std::vector<std::string_view> annotations;  // without the '@'
 };
 
 struct TypeDecl {
@@ -196,8 +197,16 @@ struct ImportDecl {
   SourceRange range;
 };
 
+// A comment, kept for the formatter and for doc lookups.
+struct Comment {
+  enum class Kind : uint8_t { kLine, kDoc, kBlock };  // `//`, `///`, `/* */`
+  Kind kind = Kind::kLine;
+  SourceRange range;  // the whole comment, markers included
+};
+
 struct SyntaxTree {
   const SourceFile* file = nullptr;
+  std::vector<Comment> comments;  // in source order
 
   std::vector<ImportDecl> imports;
   std::vector<TypeDeclId> top_types;  // top-level types, in source order

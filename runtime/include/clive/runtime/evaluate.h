@@ -20,10 +20,12 @@ struct ModuleEvaluation {
 };
 
 // Runs every cell of `module` in dependency order. A cell that fails (or
-// reads a cell that failed) yields a diagnostic instead of a value; the other
-// cells still run. Values are copied out of JIT memory, so they outlive
-// `code`.
-Expected<ModuleEvaluation> EvaluateModule(const compiler::CheckedModule& module,
-                                          compiler::LoadedModule& code);
+// reads a cell that failed, in any module: `failed` collects them across
+// modules) yields a diagnostic instead of a value; the other cells still run.
+// Values are copied out of JIT memory, so they outlive `code`.
+Expected<ModuleEvaluation> EvaluateModule(const compiler::Program& program,
+                                          const compiler::CheckedModule& module,
+                                          compiler::LoadedModule& code,
+                                          std::vector<compiler::CellId>& failed);
 
 }  // namespace clive::runtime

@@ -10,20 +10,24 @@
 
 namespace clive::runtime {
 
-enum class ValueKind : uint8_t { kInt, kBool, kString, kSize, kDuration, kRecord };
+enum class ValueKind : uint8_t { kInt, kBool, kString, kSize, kDuration, kRecord, kEnum };
 
 struct Value {
   ValueKind kind = ValueKind::kInt;
   int64_t number = 0;  // kInt, kBool (0/1), kSize (bytes), kDuration (ms)
-  std::string text;    // kString: the string; kRecord: the type name
+  std::string text;    // kString: the string; kRecord, kEnum: the type name
+  std::string label;   // kEnum: the case
   std::vector<std::pair<std::string, Value>> fields;  // kRecord, declaration order
 
-  static Value Int(int64_t v) { return {ValueKind::kInt, v, {}, {}}; }
-  static Value Bool(bool v) { return {ValueKind::kBool, v ? 1 : 0, {}, {}}; }
-  static Value String(std::string v) { return {ValueKind::kString, 0, std::move(v), {}}; }
-  static Value Size(int64_t bytes) { return {ValueKind::kSize, bytes, {}, {}}; }
-  static Value Duration(int64_t ms) { return {ValueKind::kDuration, ms, {}, {}}; }
-  static Value Record(std::string type) { return {ValueKind::kRecord, 0, std::move(type), {}}; }
+  static Value Int(int64_t v) { return {ValueKind::kInt, v, {}, {}, {}}; }
+  static Value Bool(bool v) { return {ValueKind::kBool, v ? 1 : 0, {}, {}, {}}; }
+  static Value String(std::string v) { return {ValueKind::kString, 0, std::move(v), {}, {}}; }
+  static Value Size(int64_t bytes) { return {ValueKind::kSize, bytes, {}, {}, {}}; }
+  static Value Duration(int64_t ms) { return {ValueKind::kDuration, ms, {}, {}, {}}; }
+  static Value Record(std::string type) { return {ValueKind::kRecord, 0, std::move(type), {}, {}}; }
+  static Value Enum(std::string type, std::string label) {
+    return {ValueKind::kEnum, 0, std::move(type), std::move(label), {}};
+  }
 
   bool operator==(const Value&) const = default;
 };

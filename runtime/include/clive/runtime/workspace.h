@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "clive/compiler/checker.h"
 #include "clive/lang/diagnostics.h"
 #include "clive/runtime/persist.h"
 #include "clive/runtime/value.h"
@@ -42,6 +43,18 @@ struct RunOptions {
   std::optional<std::filesystem::path> store_dir;  // default: <root>/.clive
 };
 
+// Where imports are looked up: the workspace root, then the stdlib
+// ($CLIVE_STDLIB, or the stdlib this clivec was built with).
+compiler::SearchPath SearchPathFor(const Workspace& workspace);
+
+// Loads and checks every module of `workspace` (and what they import).
+struct CheckReport {
+  std::unique_ptr<compiler::Program> program;  // owns what diagnostics point into
+  std::vector<lang::Diagnostic> diagnostics;
+  size_t error_count = 0;
+};
+Expected<CheckReport> CheckWorkspace(const Workspace& workspace);
+
 struct CellResult {
   std::string address;
   std::string type;
@@ -52,7 +65,7 @@ struct CellResult {
 struct RunReport {
   std::filesystem::path store_dir;
   // Owns the files that `diagnostics` point into.
-  std::vector<std::unique_ptr<lang::SourceFile>> sources;
+  std::unique_ptr<compiler::Program> program;
   std::vector<lang::Diagnostic> diagnostics;
   std::vector<CellResult> cells;  // module by module, cells in source order
   bool committed = false;         // false when any diagnostic is an error
