@@ -73,6 +73,14 @@ Expected<ObjectRecord> ParseObjectRecord(std::string_view value) {
   if (format == kObjectFormatZstd) {
     uint64_t size = 0;
     if (!GetVarint(rest, &size)) return Status::Corruption("bad content size");
+    // Readers allocate `size` bytes up front, so a damaged size must not ask
+    // for gigabytes: zstd cannot expand data by more than an RLE block does
+    // (3 bytes for 128 KiB), and the frame states its own size too.
+    if (size > (rest.size() + 1) * 44000) return Status::Corruption("content size does not match the data");
+    unsigned long long frame_size = ZSTD_getFrameContentSize(rest.data(), rest.size());
+    if (frame_size != ZSTD_CONTENTSIZE_UNKNOWN && frame_size != size) {
+      return Status::Corruption("content size does not match the data");
+    }
     return ObjectRecord{static_cast<ObjectType>(type), format, size, rest};
   }
   return Status::Corruption("unknown record format " + std::to_string(format));
