@@ -17,9 +17,11 @@ packages=(
 )
 
 # `--fuzz`: also clang and its libFuzzer runtime, for ./dev fuzz only.
-if [ "${1:-}" = "--fuzz" ]; then
-  packages+=(clang-19 libclang-rt-19-dev)
-fi
+# `--bench`: also the peer tools the benchmarks compare against.
+case "${1:-}" in
+  --fuzz) packages+=(clang-19 libclang-rt-19-dev) ;;
+  --bench) packages+=(nix-bin jsonnet time) ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do
