@@ -16,6 +16,8 @@
 #include <git2/sys/repository.h>
 
 #include <cstring>
+#include <exception>
+#include <new>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -64,6 +66,36 @@ inline ObjectId FromGit(const git_oid& oid) {
   std::memcpy(out.bytes.data(), oid.id, ObjectId::kSize);
   return out;
 }
+
+// libgit2 calls our backends and callbacks from C: no exception may escape.
+// Runs `body` and turns an exception into a libgit2 error of `error_class`.
+template <typename F>
+int GuardedCallback(int error_class, F&& body) noexcept {
+  try {
+    return body();
+  } catch (const std::bad_alloc&) {
+    git_error_set_oom();
+  } catch (const std::exception& e) {
+    git_error_set_str(error_class, e.what());
+  }
+  return GIT_ERROR;
+}
+
+// One reference on libgit2's global state: git_libgit2_init/shutdown are
+// reference-counted, so every user (a Store, a git_interop call) holds its own.
+class Libgit2Session {
+ public:
+  Libgit2Session() : rc_(git_libgit2_init()) {}
+  ~Libgit2Session() {
+    if (rc_ >= 0) git_libgit2_shutdown();
+  }
+  Libgit2Session(const Libgit2Session&) = delete;
+  Libgit2Session& operator=(const Libgit2Session&) = delete;
+  Status status() const;
+
+ private:
+  int rc_;
+};
 
 // Maps a libgit2 return code plus git_error_last() to a Status:
 // "<context>: <libgit2 message>".

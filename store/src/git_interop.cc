@@ -85,21 +85,7 @@ bool ValidType(int type) { return type >= GIT_OBJECT_COMMIT && type <= GIT_OBJEC
 // libgit2's global state, held by each entry point: an open Store holds it
 // too, but ResolveGitRevision has no store, and init/shutdown are reference
 // counted, so nesting is cheap and safe.
-class Libgit2 {
- public:
-  Libgit2() : rc_(git_libgit2_init()) {}
-  ~Libgit2() {
-    if (rc_ >= 0) git_libgit2_shutdown();
-  }
-  Libgit2(const Libgit2&) = delete;
-  Libgit2& operator=(const Libgit2&) = delete;
-  Status status() const {
-    return rc_ >= 0 ? Status::Ok() : GitError("cannot initialise libgit2", rc_);
-  }
-
- private:
-  int rc_;
-};
+using Libgit2 = internal::Libgit2Session;
 
 // --- git repositories on disk ---
 
@@ -153,17 +139,10 @@ int Report(const Status& status) {
   return status.IsNotFound() ? GIT_ENOTFOUND : GIT_ERROR;
 }
 
-// libgit2 calls us from C: no exception may escape a callback.
+// No exception may escape into libgit2 (backends.h).
 template <typename F>
 int Guarded(F&& body) noexcept {
-  try {
-    return body();
-  } catch (const std::bad_alloc&) {
-    git_error_set_oom();
-  } catch (const std::exception& e) {
-    git_error_set_str(GIT_ERROR_ODB, e.what());
-  }
-  return GIT_ERROR;
+  return internal::GuardedCallback(GIT_ERROR_ODB, std::forward<F>(body));
 }
 
 int ViewRead(void** data, size_t* len, git_object_t* type, git_odb_backend* backend,

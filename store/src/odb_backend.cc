@@ -40,17 +40,10 @@ int NotFound(const OdbBackend& self, const git_oid& oid) {
                                  self.env->path().string()));
 }
 
-// libgit2 calls us from C: no exception may escape a callback.
+// No exception may escape into libgit2 (backends.h).
 template <typename F>
 int Guarded(F&& body) noexcept {
-  try {
-    return body();
-  } catch (const std::bad_alloc&) {
-    git_error_set_oom();
-  } catch (const std::exception& e) {
-    git_error_set_str(GIT_ERROR_ODB, e.what());
-  }
-  return GIT_ERROR;
+  return GuardedCallback(GIT_ERROR_ODB, std::forward<F>(body));
 }
 
 // Decodes an object into a buffer libgit2 will own and free.

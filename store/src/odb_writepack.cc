@@ -48,16 +48,10 @@ int Report(const Status& status) {
   return GIT_ERROR;
 }
 
+// No exception may escape into libgit2 (backends.h).
 template <typename F>
 int Guarded(F&& body) noexcept {
-  try {
-    return body();
-  } catch (const std::bad_alloc&) {
-    git_error_set_oom();
-  } catch (const std::exception& e) {
-    git_error_set_str(GIT_ERROR_ODB, e.what());
-  }
-  return GIT_ERROR;
+  return GuardedCallback(GIT_ERROR_ODB, std::forward<F>(body));
 }
 
 // Copies every object of the pack indexed by `idx_path` into `env`, in one

@@ -98,17 +98,10 @@ int RefNotFound(std::string_view name) {
   return Fail(GIT_ENOTFOUND, "reference '" + std::string(name) + "' not found");
 }
 
-// libgit2 calls us from C: no exception may escape a callback.
+// No exception may escape into libgit2 (backends.h).
 template <typename F>
 int Guarded(F&& body) noexcept {
-  try {
-    return body();
-  } catch (const std::bad_alloc&) {
-    git_error_set_oom();
-  } catch (const std::exception& e) {
-    git_error_set_str(GIT_ERROR_REFERENCE, e.what());
-  }
-  return GIT_ERROR;
+  return GuardedCallback(GIT_ERROR_REFERENCE, std::forward<F>(body));
 }
 
 int NewGitRef(git_reference** out, const std::string& name, const RefRecord& record) {

@@ -15,6 +15,10 @@
 namespace clive::store {
 namespace internal {
 
+Status Libgit2Session::status() const {
+  return rc_ >= 0 ? Status::Ok() : GitError("cannot initialise libgit2", rc_);
+}
+
 Status GitError(std::string_view context, int rc) {
   const git_error* error = git_error_last();
   std::string detail = error != nullptr && error->message != nullptr

@@ -17,24 +17,6 @@
 
 namespace clive::store::internal {
 
-// One reference on libgit2's global state: git_libgit2_init/shutdown are
-// reference-counted, so every Store holds its own.
-class Libgit2Session {
- public:
-  Libgit2Session() : rc_(git_libgit2_init()) {}
-  ~Libgit2Session() {
-    if (rc_ >= 0) git_libgit2_shutdown();
-  }
-  Libgit2Session(const Libgit2Session&) = delete;
-  Libgit2Session& operator=(const Libgit2Session&) = delete;
-  Status status() const {
-    return rc_ >= 0 ? Status::Ok() : GitError("cannot initialise libgit2", rc_);
-  }
-
- private:
-  int rc_;
-};
-
 // InvalidArgument unless git accepts `name` as a ref name.
 Status ValidateRefName(std::string_view name);
 
