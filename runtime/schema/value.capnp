@@ -1,7 +1,8 @@
 # How clive values are stored as Git objects.
 #
 # A record is a Git tree: one entry per field (named after the field) plus a
-# `.clive` entry holding its RecordHeader. Every other value is a Git blob
+# `.clive` entry holding its RecordHeader. A list is the same, with type name
+# "List" and entries "0", "1", ... Every other value is a Git blob
 # holding one canonical Cap'n Proto `Scalar` message (capnp::canonicalize), so
 # each value has exactly one encoding and equal values have equal object ids.
 @0xc8ff586056efc781;
@@ -17,6 +18,7 @@ struct Scalar {
     size @3 :Int64;      # bytes
     duration @4 :Int64;  # milliseconds
     enumCase @5 :EnumCase;
+    null @6 :Void;
   }
 }
 

@@ -32,6 +32,21 @@ Value Extract(const TypeTable& types, compiler::TypeId type, uint64_t slot) {
       }
       return v;
     }
+    case TypeKind::kList: {
+      const auto* list = reinterpret_cast<const uint64_t*>(slot);
+      std::vector<Value> items;
+      for (uint64_t i = 0; i < list[0]; ++i) items.push_back(Extract(types, types.element(type), list[i + 1]));
+      return Value::List(std::move(items));
+    }
+    case TypeKind::kOptional: {
+      if (slot == 0) return Value::Null();
+      compiler::TypeId inner = types.element(type);
+      // A word-sized value sits in a box; a pointer is its own optional.
+      bool boxed = types.kind(inner) != TypeKind::kString && types.kind(inner) != TypeKind::kRecord &&
+                   types.kind(inner) != TypeKind::kList;
+      return Extract(types, inner, boxed ? *reinterpret_cast<const uint64_t*>(slot) : slot);
+    }
+    case TypeKind::kNull: return Value::Null();
     case TypeKind::kEnum: {
       const compiler::EnumType& type_info = types.enum_type(type);
       return Value::Enum(type_info.name, std::string(type_info.cases[slot]));
@@ -41,9 +56,10 @@ Value Extract(const TypeTable& types, compiler::TypeId type, uint64_t slot) {
   return Value::Int(0);
 }
 
-lang::Diagnostic RuntimeDiagnostic(const compiler::CheckedModule& module, const compiler::Cell& cell,
-                                   const abi::Failure& failure) {
-  const lang::SourceFile* file = module.file.get();
+lang::Diagnostic RuntimeDiagnostic(const compiler::Program& program, const compiler::CheckedModule& module,
+                                   const compiler::Cell& cell, const abi::Failure& failure) {
+  // The failing expression may sit in a function of another module.
+  const lang::SourceFile* file = program.module(failure.module).file.get();
   std::string message;
   const char* code = codes::kIntegerOverflow;
   switch (failure.error) {
@@ -54,9 +70,13 @@ lang::Diagnostic RuntimeDiagnostic(const compiler::CheckedModule& module, const 
       code = codes::kDivisionByZero;
       message = "division by zero";
       break;
+    case abi::RuntimeError::kIndexOutOfRange:
+      code = codes::kIndexOutOfRange;
+      message = "list index out of range";
+      break;
   }
   lang::Diagnostic d{lang::Severity::kError, code, file, {failure.begin, failure.end}, message, {}};
-  d.notes.push_back({file, cell.name_range, "while evaluating `" + std::string(cell.name) + "`"});
+  d.notes.push_back({module.file.get(), cell.name_range, "while evaluating `" + std::string(cell.name) + "`"});
   return d;
 }
 
@@ -64,10 +84,9 @@ lang::Diagnostic RuntimeDiagnostic(const compiler::CheckedModule& module, const 
 
 Expected<ModuleEvaluation> EvaluateModule(const compiler::Program& program,
                                           const compiler::CheckedModule& module,
-                                          compiler::LoadedModule& code,
+                                          compiler::LoadedModule& code, abi::Context& context,
                                           std::vector<compiler::CellId>& failed) {
   ModuleEvaluation result;
-  abi::Context context;
   auto has_failed = [&](const compiler::CellId& id) {
     return std::find(failed.begin(), failed.end(), id) != failed.end();
   };
@@ -84,7 +103,7 @@ Expected<ModuleEvaluation> EvaluateModule(const compiler::Program& program,
     context.ClearFailure();
     if (!compiled->evaluate(&context)) {
       failed.push_back({module.id, c});
-      result.errors.push_back(RuntimeDiagnostic(module, cell, *context.failure()));
+      result.errors.push_back(RuntimeDiagnostic(program, module, cell, *context.failure()));
       continue;
     }
     result.cells.push_back({c, Extract(program.types, cell.type, *compiled->slot)});

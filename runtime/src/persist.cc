@@ -75,7 +75,9 @@ std::string EncodeScalar(const Value& v) {
       e.setLabel(v.label);
       break;
     }
-    case ValueKind::kRecord: break;  // records are trees, never scalars
+    case ValueKind::kNull: scalar.setNull(); break;
+    case ValueKind::kRecord:
+    case ValueKind::kList: break;  // records and lists are trees, never scalars
   }
   return CanonicalBytes(scalar.asReader());
 }
@@ -91,6 +93,7 @@ Expected<Value> DecodeScalar(std::string_view bytes) {
       }
       case schema::Scalar::SIZE: return Value::Size(s.getSize());
       case schema::Scalar::DURATION: return Value::Duration(s.getDuration());
+      case schema::Scalar::NULL_: return Value::Null();
       case schema::Scalar::ENUM_CASE: {
         auto e = s.getEnumCase();
         return Value::Enum(std::string(e.getType().cStr(), e.getType().size()),
@@ -129,7 +132,7 @@ std::vector<std::string> FieldNames(const Value& record) {
 }  // namespace
 
 Expected<store::ObjectId> WriteValue(store::Store& store, const Value& value) {
-  if (value.kind != ValueKind::kRecord) {
+  if (value.kind != ValueKind::kRecord && value.kind != ValueKind::kList) {
     return store.WriteObject(store::ObjectType::kBlob, EncodeScalar(value));
   }
   std::vector<store::TreeEntry> entries;
@@ -139,8 +142,8 @@ Expected<store::ObjectId> WriteValue(store::Store& store, const Value& value) {
   for (const auto& [name, field] : value.fields) {
     auto id = WriteValue(store, field);
     if (!id.ok()) return id.status();
-    auto mode = field.kind == ValueKind::kRecord ? store::TreeEntry::Mode::kTree
-                                                 : store::TreeEntry::Mode::kBlob;
+    auto mode = field.kind == ValueKind::kRecord || field.kind == ValueKind::kList ? store::TreeEntry::Mode::kTree
+                                                                                   : store::TreeEntry::Mode::kBlob;
     entries.push_back({name, *id, mode});
   }
   return store.WriteTree(entries);
@@ -168,6 +171,7 @@ Expected<Value> ReadValue(store::Store& store, const store::ObjectId& id) {
   auto header = InObject(DecodeRecordHeader(header_object->data), header_entry->id);
   if (!header.ok()) return header.status();
   Value record = Value::Record(header->type_name);
+  if (header->type_name == "List") record.kind = ValueKind::kList;  // no record type may be named List
   for (std::string& field : header->fields) {
     auto entry = find(field);
     if (entry == entries->end()) {
@@ -256,8 +260,9 @@ Expected<std::vector<CommittedCell>> CommitCells(store::Store& store,
       return previous.status();
     }
 
-    store::TreeEntry::Mode mode = cell.value.kind == ValueKind::kRecord ? store::TreeEntry::Mode::kTree
-                                                                        : store::TreeEntry::Mode::kBlob;
+    store::TreeEntry::Mode mode = cell.value.kind == ValueKind::kRecord || cell.value.kind == ValueKind::kList
+                                      ? store::TreeEntry::Mode::kTree
+                                      : store::TreeEntry::Mode::kBlob;
     auto tree = store.WriteTree({{kValueEntry, out.value_id, mode}});
     if (!tree.ok()) return tree.status();
     store::Commit commit;

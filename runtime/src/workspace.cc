@@ -146,6 +146,7 @@ Expected<RunReport> Run(const RunOptions& options) {
   // slots of the modules they import.
   std::vector<std::unique_ptr<compiler::LoadedModule>> loaded;
   std::vector<compiler::CellId> failed;
+  abi::Context context;  // one arena: cells point into their imports' values
   struct Pending {
     std::string module_path;
     uint32_t cell;
@@ -164,7 +165,7 @@ Expected<RunReport> Run(const RunOptions& options) {
       if (sink.has_errors()) break;  // reported as diagnostics
       return code.status();
     }
-    auto evaluation = EvaluateModule(program, module, **code, failed);
+    auto evaluation = EvaluateModule(program, module, **code, context, failed);
     if (!evaluation.ok()) return evaluation.status();
     loaded.push_back(std::move(*code));
     for (auto& d : evaluation->errors) report.diagnostics.push_back(std::move(d));

@@ -1,5 +1,9 @@
 #include "clive/abi/abi.h"
 
+#include <string>
+
+#include "clive/lang/units.h"
+
 #include <algorithm>
 #include <cstring>
 
@@ -32,6 +36,8 @@ std::span<const Symbol> Symbols() {
       {"clive_rt_string_equal", reinterpret_cast<void*>(&clive_rt_string_equal)},
       {"clive_rt_string_compare", reinterpret_cast<void*>(&clive_rt_string_compare)},
       {"clive_rt_fail", reinterpret_cast<void*>(&clive_rt_fail)},
+      {"clive_rt_to_string", reinterpret_cast<void*>(&clive_rt_to_string)},
+      {"clive_rt_list_concat", reinterpret_cast<void*>(&clive_rt_list_concat)},
   };
   return kSymbols;
 }
@@ -40,18 +46,28 @@ std::span<const Symbol> Symbols() {
 
 using clive::abi::StringView;
 
+namespace {
+
+const void* NewString(clive::abi::Context* ctx, std::string_view text) {
+  int64_t length = static_cast<int64_t>(text.size());
+  auto* out = static_cast<char*>(ctx->Allocate(sizeof(int64_t) + text.size()));
+  std::memcpy(out, &length, sizeof length);
+  std::memcpy(out + sizeof length, text.data(), text.size());
+  return out;
+}
+
+}  // namespace
+
 extern "C" {
 
 void* clive_rt_alloc(clive::abi::Context* ctx, uint64_t bytes) { return ctx->Allocate(bytes); }
 
 const void* clive_rt_string_concat(clive::abi::Context* ctx, const void* a, const void* b) {
   std::string_view left = StringView(a), right = StringView(b);
-  int64_t length = static_cast<int64_t>(left.size() + right.size());
-  auto* out = static_cast<char*>(ctx->Allocate(sizeof(int64_t) + static_cast<size_t>(length)));
-  std::memcpy(out, &length, sizeof length);
-  std::memcpy(out + sizeof length, left.data(), left.size());
-  std::memcpy(out + sizeof length + left.size(), right.data(), right.size());
-  return out;
+  std::string joined;
+  joined.reserve(left.size() + right.size());
+  joined.append(left).append(right);
+  return NewString(ctx, joined);
 }
 
 int64_t clive_rt_string_equal(const void* a, const void* b) { return StringView(a) == StringView(b); }
@@ -61,8 +77,34 @@ int64_t clive_rt_string_compare(const void* a, const void* b) {
   return c < 0 ? -1 : (c > 0 ? 1 : 0);
 }
 
-void clive_rt_fail(clive::abi::Context* ctx, uint32_t error, uint32_t begin, uint32_t end) {
-  ctx->Fail({static_cast<clive::abi::RuntimeError>(error), begin, end});
+void clive_rt_fail(clive::abi::Context* ctx, uint32_t error, uint32_t module, uint32_t begin,
+                   uint32_t end) {
+  ctx->Fail({static_cast<clive::abi::RuntimeError>(error), module, begin, end});
+}
+
+
+const void* clive_rt_to_string(clive::abi::Context* ctx, uint32_t scalar, int64_t value) {
+  using clive::abi::Scalar;
+  switch (static_cast<Scalar>(scalar)) {
+    case Scalar::kBool: return NewString(ctx, value ? "true" : "false");
+    case Scalar::kSize: return NewString(ctx, clive::lang::FormatQuantity(clive::lang::Quantity::kSize, value));
+    case Scalar::kDuration:
+      return NewString(ctx, clive::lang::FormatQuantity(clive::lang::Quantity::kDuration, value));
+    case Scalar::kInt: break;
+  }
+  return NewString(ctx, std::to_string(value));
+}
+
+const void* clive_rt_list_concat(clive::abi::Context* ctx, const void* a, const void* b) {
+  int64_t na, nb;
+  std::memcpy(&na, a, sizeof na);
+  std::memcpy(&nb, b, sizeof nb);
+  int64_t n = na + nb;
+  auto* out = static_cast<char*>(ctx->Allocate(sizeof(int64_t) * static_cast<size_t>(1 + n)));
+  std::memcpy(out, &n, sizeof n);
+  std::memcpy(out + 8, static_cast<const char*>(a) + 8, static_cast<size_t>(na) * 8);
+  std::memcpy(out + 8 + static_cast<size_t>(na) * 8, static_cast<const char*>(b) + 8, static_cast<size_t>(nb) * 8);
+  return out;
 }
 
 }  // extern "C"

@@ -5,5 +5,6 @@ namespace clive::runtime::codes {
 
 inline constexpr const char* kIntegerOverflow = "E0300";
 inline constexpr const char* kDivisionByZero = "E0301";
+inline constexpr const char* kIndexOutOfRange = "E0302";
 
 }  // namespace clive::runtime::codes

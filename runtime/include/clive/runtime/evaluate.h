@@ -3,6 +3,7 @@
 
 #include <vector>
 
+#include "clive/abi/abi.h"
 #include "clive/compiler/checker.h"
 #include "clive/compiler/jit.h"
 #include "clive/runtime/value.h"
@@ -22,10 +23,12 @@ struct ModuleEvaluation {
 // Runs every cell of `module` in dependency order. A cell that fails (or
 // reads a cell that failed, in any module: `failed` collects them across
 // modules) yields a diagnostic instead of a value; the other cells still run.
-// Values are copied out of JIT memory, so they outlive `code`.
+// Values are copied out of JIT memory, so they outlive `code`. `context`
+// holds what cells allocate; it must outlive every module evaluated with it,
+// since a module's cells point into the values of the modules it imports.
 Expected<ModuleEvaluation> EvaluateModule(const compiler::Program& program,
                                           const compiler::CheckedModule& module,
-                                          compiler::LoadedModule& code,
+                                          compiler::LoadedModule& code, abi::Context& context,
                                           std::vector<compiler::CellId>& failed);
 
 }  // namespace clive::runtime

@@ -10,14 +10,15 @@
 
 namespace clive::runtime {
 
-enum class ValueKind : uint8_t { kInt, kBool, kString, kSize, kDuration, kRecord, kEnum };
+enum class ValueKind : uint8_t { kInt, kBool, kString, kSize, kDuration, kRecord, kEnum, kList, kNull };
 
 struct Value {
   ValueKind kind = ValueKind::kInt;
   int64_t number = 0;  // kInt, kBool (0/1), kSize (bytes), kDuration (ms)
   std::string text;    // kString: the string; kRecord, kEnum: the type name
   std::string label;   // kEnum: the case
-  std::vector<std::pair<std::string, Value>> fields;  // kRecord, declaration order
+  // kRecord: fields in declaration order; kList: elements, named "0", "1", ...
+  std::vector<std::pair<std::string, Value>> fields;
 
   static Value Int(int64_t v) { return {ValueKind::kInt, v, {}, {}, {}}; }
   static Value Bool(bool v) { return {ValueKind::kBool, v ? 1 : 0, {}, {}, {}}; }
@@ -25,6 +26,12 @@ struct Value {
   static Value Size(int64_t bytes) { return {ValueKind::kSize, bytes, {}, {}, {}}; }
   static Value Duration(int64_t ms) { return {ValueKind::kDuration, ms, {}, {}, {}}; }
   static Value Record(std::string type) { return {ValueKind::kRecord, 0, std::move(type), {}, {}}; }
+  static Value List(std::vector<Value> items) {
+    Value v{ValueKind::kList, 0, "List", {}, {}};
+    for (size_t i = 0; i < items.size(); ++i) v.fields.emplace_back(std::to_string(i), std::move(items[i]));
+    return v;
+  }
+  static Value Null() { return {ValueKind::kNull, 0, {}, {}, {}}; }
   static Value Enum(std::string type, std::string label) {
     return {ValueKind::kEnum, 0, std::move(type), std::move(label), {}};
   }

@@ -5,6 +5,10 @@
 //   String                          -> pointer to {i64 length; char bytes[length]}
 //   record                          -> pointer to an array of 8-byte slots, one
 //                                      per field in declaration order
+//   List<T>                         -> pointer to {i64 length; i64 items[length]}
+//   enum                            -> i64 case index
+//   T? with T a pointer above       -> the pointer, or null
+//   T? with T an i64 above          -> pointer to an 8-byte box, or null
 // Everything a cell allocates lives in the evaluation's Context arena.
 #pragma once
 
@@ -21,13 +25,18 @@ namespace clive::abi {
 enum class RuntimeError : uint32_t {
   kIntegerOverflow = 1,
   kDivisionByZero = 2,
+  kIndexOutOfRange = 3,
 };
 
 struct Failure {
   RuntimeError error;
-  uint32_t begin = 0;  // byte range in the module's source
+  uint32_t module = 0;  // the module whose source `begin`/`end` point into
+  uint32_t begin = 0;   // byte range in that module's source
   uint32_t end = 0;
 };
+
+// What clive_rt_to_string formats.
+enum class Scalar : uint32_t { kInt = 0, kBool = 1, kSize = 2, kDuration = 3 };
 
 // One evaluation's state: its memory and its first runtime failure.
 class Context {
@@ -70,5 +79,10 @@ void* clive_rt_alloc(clive::abi::Context* ctx, uint64_t bytes);
 const void* clive_rt_string_concat(clive::abi::Context* ctx, const void* a, const void* b);
 int64_t clive_rt_string_equal(const void* a, const void* b);
 int64_t clive_rt_string_compare(const void* a, const void* b);
-void clive_rt_fail(clive::abi::Context* ctx, uint32_t error, uint32_t begin, uint32_t end);
+void clive_rt_fail(clive::abi::Context* ctx, uint32_t error, uint32_t module, uint32_t begin,
+                   uint32_t end);
+// The text of a scalar (`Scalar` says which), as interpolation shows it.
+const void* clive_rt_to_string(clive::abi::Context* ctx, uint32_t scalar, int64_t value);
+// `a + b` for lists.
+const void* clive_rt_list_concat(clive::abi::Context* ctx, const void* a, const void* b);
 }

@@ -1,0 +1,403 @@
+// Lowering: operators, control flow, strings, lists, optionals (lowering.h).
+#include "clive/lang/units.h"
+#include "llvm/IR/Intrinsics.h"
+#include "lowering.h"
+
+namespace clive::compiler {
+
+using lang::ExprKind;
+using lang::kNone;
+
+llvm::Value* Lowering::LowerExpr(ExprId id) {
+  const lang::Expr& e = tree_->exprs[id];
+  switch (e.kind) {
+    case ExprKind::kInt:
+    case ExprKind::kBool: return llvm::ConstantInt::get(i64_, e.int_value, true);
+    case ExprKind::kQuantity: {
+      int64_t factor = *lang::UnitFactor(e.name);
+      int64_t value = e.is_float ? static_cast<int64_t>(e.float_value * static_cast<double>(factor))
+                                 : e.int_value * factor;
+      return llvm::ConstantInt::get(i64_, value, true);
+    }
+    case ExprKind::kString: return StringConstant(tree_->strings[e.string_index]);
+    case ExprKind::kNull: return llvm::ConstantPointerNull::get(ptr_);
+    case ExprKind::kInterpolation: return LowerInterpolation(e);
+    case ExprKind::kName: return LowerName(id, e);
+    case ExprKind::kMember: return LowerMember(id, e);
+    case ExprKind::kCall: return LowerCall(id, e);
+    case ExprKind::kBuilder: return LowerBuilder(id, e);
+    case ExprKind::kUnary: return LowerUnary(id, e);
+    case ExprKind::kBinary: return LowerBinary(id, e);
+    case ExprKind::kIf: return LowerIf(id, e);
+    case ExprKind::kWhen: return LowerWhen(id, e);
+    case ExprKind::kList: return LowerList(id, e);
+    case ExprKind::kIndex: return LowerIndex(id, e);
+    default: break;  // maps, lambdas, comprehensions, floats: next
+  }
+  return NotYet(e);
+}
+
+llvm::Value* Lowering::LowerAs(ExprId id, TypeId to) { return Coerce(LowerExpr(id), m_->TypeOf(id), to); }
+
+llvm::Value* Lowering::Coerce(llvm::Value* value, TypeId from, TypeId to) {
+  if (from == to || to == TypeTable::kError || !types_.Is(to, TypeKind::kOptional)) return value;
+  if (from == TypeTable::kNull || types_.Is(from, TypeKind::kOptional)) return value;  // same representation
+  TypeId inner = types_.element(to);
+  if (!IsWord(inner)) return value;  // a pointer is its own optional
+  // An i64 in an optional lives in a box.
+  llvm::Value* box = b_.CreateCall(alloc_, {ctx_arg_, llvm::ConstantInt::get(i64_, 8)});
+  b_.CreateStore(value, box);
+  return box;
+}
+
+llvm::Value* Lowering::LowerName(ExprId id, const lang::Expr& e) {
+  const SymbolRef& ref = m_->expr_refs[id];
+  switch (ref.kind) {
+    case SymbolRef::Kind::kCell: return LoadCell(ref, e.name);
+    case SymbolRef::Kind::kParam:
+      if (!frames_.empty() && ref.index < frames_.back().params.size() && frames_.back().params[ref.index]) {
+        return frames_.back().params[ref.index];
+      }
+      break;
+    case SymbolRef::Kind::kThis:
+      if (!frames_.empty() && frames_.back().self != nullptr) return frames_.back().self;
+      break;
+    case SymbolRef::Kind::kField:  // a field of `this`, by its bare name
+      if (!frames_.empty() && frames_.back().self != nullptr) {
+        llvm::Value* field = b_.CreateConstInBoundsGEP1_64(i64_, frames_.back().self, ref.index);
+        return b_.CreateLoad(ValueType(m_->TypeOf(id)), field, std::string(e.name));
+      }
+      break;
+    case SymbolRef::Kind::kBuilderField:
+      for (auto it = builders_.rbegin(); it != builders_.rend(); ++it) {
+        if (it->record == ref.type && it->values[ref.index] != nullptr) return it->values[ref.index];
+      }
+      break;
+    default: break;
+  }
+  return NotYet(e);
+}
+
+llvm::Value* Lowering::LowerMember(ExprId id, const lang::Expr& e) {
+  const SymbolRef& ref = m_->expr_refs[id];
+  if (ref.kind == SymbolRef::Kind::kCell) return LoadCell(ref, e.name);
+  if (ref.kind == SymbolRef::Kind::kEnumCase) return llvm::ConstantInt::get(i64_, ref.index);
+  TypeId object_type = m_->TypeOf(e.lhs);
+  TypeId base = types_.NonOptional(object_type);
+  TypeId result = m_->TypeOf(id);
+  auto member = [&](llvm::Value* object) -> llvm::Value* {
+    if (ref.kind == SymbolRef::Kind::kField && types_.Is(base, TypeKind::kRecord)) {
+      TypeId field_type = types_.record(base).fields[ref.index].type;
+      return b_.CreateLoad(ValueType(field_type), b_.CreateConstInBoundsGEP1_64(i64_, object, ref.index), std::string(e.name));
+    }
+    if (types_.Is(base, TypeKind::kList) && (e.name == "size" || e.name == "isEmpty")) {
+      llvm::Value* length = b_.CreateLoad(i64_, object);
+      return e.name == "size" ? length : Bool(b_.CreateICmpEQ(length, llvm::ConstantInt::get(i64_, 0)));
+    }
+    return nullptr;
+  };
+  llvm::Value* object = LowerExpr(e.lhs);
+  if (!e.safe) {
+    llvm::Value* value = member(object);
+    return value != nullptr ? value : NotYet(e);
+  }
+  // a?.b: null when a is null, else b (boxed when it is a word).
+  if (object_type == TypeTable::kNull) return llvm::ConstantPointerNull::get(ptr_);
+  llvm::Value* unboxed = IsWord(base) ? nullptr : object;
+  if (unboxed == nullptr) return NotYet(e);  // members of boxed scalars: none exist
+  llvm::BasicBlock* start = b_.GetInsertBlock();
+  auto* present = llvm::BasicBlock::Create(ctx_, "present", fn_);
+  auto* join = llvm::BasicBlock::Create(ctx_, "join", fn_);
+  b_.CreateCondBr(b_.CreateIsNull(object), join, present);
+  b_.SetInsertPoint(present);
+  llvm::Value* value = member(unboxed);
+  if (value == nullptr) return NotYet(e);
+  TypeId member_type = types_.NonOptional(result);
+  value = Coerce(value, member_type, result);
+  llvm::BasicBlock* present_end = b_.GetInsertBlock();
+  b_.CreateBr(join);
+  b_.SetInsertPoint(join);
+  llvm::PHINode* phi = b_.CreatePHI(ptr_, 2);
+  phi->addIncoming(llvm::ConstantPointerNull::get(ptr_), start);
+  phi->addIncoming(value, present_end);
+  return phi;
+}
+
+llvm::Value* Lowering::Checked(llvm::Intrinsic::ID intrinsic, llvm::Value* l, llvm::Value* r, ExprId at) {
+  llvm::Value* pair = b_.CreateBinaryIntrinsic(intrinsic, l, r);
+  FailIf(b_.CreateExtractValue(pair, 1), abi::RuntimeError::kIntegerOverflow, at);
+  return b_.CreateExtractValue(pair, 0);
+}
+
+llvm::Value* Lowering::LowerUnary(ExprId id, const lang::Expr& e) {
+  if (m_->TypeOf(e.lhs) == TypeTable::kFloat) return NotYet(e);
+  llvm::Value* operand = LowerExpr(e.lhs);
+  if (static_cast<lang::UnaryOp>(e.op) == lang::UnaryOp::kNot) {
+    return b_.CreateXor(operand, llvm::ConstantInt::get(i64_, 1));
+  }
+  return Checked(llvm::Intrinsic::ssub_with_overflow, llvm::ConstantInt::get(i64_, 0), operand, id);
+}
+
+llvm::Value* Lowering::Equal(llvm::Value* l, llvm::Value* r, TypeId type) {
+  if (type == TypeTable::kString) return b_.CreateICmpNE(b_.CreateCall(str_equal_, {l, r}), llvm::ConstantInt::get(i64_, 0));
+  return b_.CreateICmpEQ(l, r);
+}
+
+llvm::Value* Lowering::LowerBinary(ExprId id, const lang::Expr& e) {
+  using lang::BinaryOp;
+  auto op = static_cast<BinaryOp>(e.op);
+  if (op == BinaryOp::kAnd || op == BinaryOp::kOr) return LowerShortCircuit(op, e);
+  if (op == BinaryOp::kElvis) return LowerElvis(id, e);
+  TypeId lt = m_->TypeOf(e.lhs), rt = m_->TypeOf(e.rhs);
+  bool nullable = lt == TypeTable::kNull || rt == TypeTable::kNull || types_.Is(lt, TypeKind::kOptional) ||
+                  types_.Is(rt, TypeKind::kOptional);
+  if (nullable) {
+    // Only comparisons with the `null` literal, for now.
+    if ((op != BinaryOp::kEq && op != BinaryOp::kNe) || (lt != TypeTable::kNull && rt != TypeTable::kNull)) {
+      return NotYet(e);
+    }
+    llvm::Value* value = LowerExpr(lt == TypeTable::kNull ? e.rhs : e.lhs);
+    llvm::Value* is_null = b_.CreateIsNull(value);
+    return Bool(op == BinaryOp::kEq ? is_null : b_.CreateNot(is_null));
+  }
+  if (lt == TypeTable::kFloat) return NotYet(e);
+  llvm::Value* l = LowerExpr(e.lhs);
+  llvm::Value* r = LowerExpr(e.rhs);
+  if (types_.Is(lt, TypeKind::kList)) {
+    if (op == BinaryOp::kAdd) return b_.CreateCall(list_concat_, {ctx_arg_, l, r});
+    return NotYet(e);
+  }
+  if (lt == TypeTable::kString) return LowerStringBinary(op, l, r);
+  if (!IsWord(lt)) return NotYet(e);  // records, maps: structural equality comes next
+  switch (op) {
+    case BinaryOp::kAdd: return Checked(llvm::Intrinsic::sadd_with_overflow, l, r, id);
+    case BinaryOp::kSub: return Checked(llvm::Intrinsic::ssub_with_overflow, l, r, id);
+    case BinaryOp::kMul: return Checked(llvm::Intrinsic::smul_with_overflow, l, r, id);
+    case BinaryOp::kDiv:
+    case BinaryOp::kRem: {
+      FailIf(b_.CreateICmpEQ(r, llvm::ConstantInt::get(i64_, 0)), abi::RuntimeError::kDivisionByZero, e.rhs);
+      llvm::Value* min_by_minus_one = b_.CreateAnd(b_.CreateICmpEQ(l, llvm::ConstantInt::get(i64_, INT64_MIN, true)),
+                                                   b_.CreateICmpEQ(r, llvm::ConstantInt::get(i64_, -1, true)));
+      FailIf(min_by_minus_one, abi::RuntimeError::kIntegerOverflow, id);
+      return op == BinaryOp::kDiv ? b_.CreateSDiv(l, r) : b_.CreateSRem(l, r);
+    }
+    case BinaryOp::kEq: return Bool(b_.CreateICmpEQ(l, r));
+    case BinaryOp::kNe: return Bool(b_.CreateICmpNE(l, r));
+    case BinaryOp::kLt: return Bool(b_.CreateICmpSLT(l, r));
+    case BinaryOp::kLe: return Bool(b_.CreateICmpSLE(l, r));
+    case BinaryOp::kGt: return Bool(b_.CreateICmpSGT(l, r));
+    case BinaryOp::kGe: return Bool(b_.CreateICmpSGE(l, r));
+    default: break;
+  }
+  return NotYet(e);
+}
+
+llvm::Value* Lowering::LowerStringBinary(lang::BinaryOp op, llvm::Value* l, llvm::Value* r) {
+  using lang::BinaryOp;
+  if (op == BinaryOp::kAdd) return b_.CreateCall(concat_, {ctx_arg_, l, r});
+  if (op == BinaryOp::kEq) return b_.CreateCall(str_equal_, {l, r});
+  if (op == BinaryOp::kNe) return b_.CreateXor(b_.CreateCall(str_equal_, {l, r}), 1);
+  llvm::Value* cmp = b_.CreateCall(str_compare_, {l, r});
+  llvm::Value* zero = llvm::ConstantInt::get(i64_, 0);
+  switch (op) {
+    case BinaryOp::kLt: return Bool(b_.CreateICmpSLT(cmp, zero));
+    case BinaryOp::kLe: return Bool(b_.CreateICmpSLE(cmp, zero));
+    case BinaryOp::kGt: return Bool(b_.CreateICmpSGT(cmp, zero));
+    default: return Bool(b_.CreateICmpSGE(cmp, zero));
+  }
+}
+
+llvm::Value* Lowering::LowerShortCircuit(lang::BinaryOp op, const lang::Expr& e) {
+  llvm::Value* l = LowerExpr(e.lhs);
+  llvm::BasicBlock* lhs_end = b_.GetInsertBlock();
+  auto* rhs_block = llvm::BasicBlock::Create(ctx_, "rhs", fn_);
+  auto* join = llvm::BasicBlock::Create(ctx_, "join", fn_);
+  llvm::Value* is_true = b_.CreateICmpNE(l, llvm::ConstantInt::get(i64_, 0));
+  if (op == lang::BinaryOp::kAnd) {
+    b_.CreateCondBr(is_true, rhs_block, join);
+  } else {
+    b_.CreateCondBr(is_true, join, rhs_block);
+  }
+  b_.SetInsertPoint(rhs_block);
+  llvm::Value* r = LowerExpr(e.rhs);
+  llvm::BasicBlock* rhs_end = b_.GetInsertBlock();
+  b_.CreateBr(join);
+  b_.SetInsertPoint(join);
+  llvm::PHINode* phi = b_.CreatePHI(i64_, 2);
+  phi->addIncoming(l, lhs_end);
+  phi->addIncoming(r, rhs_end);
+  return phi;
+}
+
+llvm::Value* Lowering::LowerElvis(ExprId id, const lang::Expr& e) {
+  TypeId result = m_->TypeOf(id);
+  TypeId lt = m_->TypeOf(e.lhs);
+  llvm::Value* l = LowerExpr(e.lhs);
+  if (lt == TypeTable::kNull) return LowerAs(e.rhs, result);
+  if (!types_.Is(lt, TypeKind::kOptional)) return Coerce(l, lt, result);
+  llvm::BasicBlock* start = b_.GetInsertBlock();
+  auto* absent = llvm::BasicBlock::Create(ctx_, "absent", fn_);
+  auto* present = llvm::BasicBlock::Create(ctx_, "present", fn_);
+  auto* join = llvm::BasicBlock::Create(ctx_, "join", fn_);
+  b_.CreateCondBr(b_.CreateIsNull(l), absent, present);
+  (void)start;
+  b_.SetInsertPoint(present);
+  TypeId inner = types_.element(lt);
+  llvm::Value* value = l;
+  if (!types_.Is(result, TypeKind::kOptional) && IsWord(inner)) value = b_.CreateLoad(i64_, l);  // unbox
+  if (types_.Is(result, TypeKind::kOptional)) value = Coerce(value, lt, result);
+  llvm::BasicBlock* present_end = b_.GetInsertBlock();
+  b_.CreateBr(join);
+  b_.SetInsertPoint(absent);
+  llvm::Value* fallback = LowerAs(e.rhs, result);
+  llvm::BasicBlock* absent_end = b_.GetInsertBlock();
+  b_.CreateBr(join);
+  b_.SetInsertPoint(join);
+  llvm::PHINode* phi = b_.CreatePHI(ValueType(result), 2);
+  phi->addIncoming(value, present_end);
+  phi->addIncoming(fallback, absent_end);
+  return phi;
+}
+
+llvm::Value* Lowering::LowerIf(ExprId id, const lang::Expr& e) {
+  TypeId result = m_->TypeOf(id);
+  llvm::Value* cond = b_.CreateICmpNE(LowerExpr(e.lhs), llvm::ConstantInt::get(i64_, 0));
+  auto* then_block = llvm::BasicBlock::Create(ctx_, "then", fn_);
+  auto* else_block = llvm::BasicBlock::Create(ctx_, "else", fn_);
+  auto* join = llvm::BasicBlock::Create(ctx_, "join", fn_);
+  b_.CreateCondBr(cond, then_block, else_block);
+  b_.SetInsertPoint(then_block);
+  llvm::Value* then_value = LowerAs(e.rhs, result);
+  llvm::BasicBlock* then_end = b_.GetInsertBlock();
+  b_.CreateBr(join);
+  b_.SetInsertPoint(else_block);
+  llvm::Value* else_value = LowerAs(e.third, result);
+  llvm::BasicBlock* else_end = b_.GetInsertBlock();
+  b_.CreateBr(join);
+  b_.SetInsertPoint(join);
+  llvm::PHINode* phi = b_.CreatePHI(ValueType(result), 2);
+  phi->addIncoming(then_value, then_end);
+  phi->addIncoming(else_value, else_end);
+  return phi;
+}
+
+llvm::Value* Lowering::LowerWhen(ExprId id, const lang::Expr& e) {
+  TypeId result = m_->TypeOf(id);
+  TypeId subject_type = e.lhs == kNone ? TypeTable::kError : m_->TypeOf(e.lhs);
+  if (e.lhs != kNone && !IsWord(subject_type) && subject_type != TypeTable::kString) return NotYet(e);
+  llvm::Value* subject = e.lhs == kNone ? nullptr : LowerExpr(e.lhs);
+  auto* join = llvm::BasicBlock::Create(ctx_, "when.end", fn_);
+  std::vector<std::pair<llvm::Value*, llvm::BasicBlock*>> incoming;
+  for (uint32_t b = e.list.first; b < e.list.end(); ++b) {
+    const lang::WhenBranch& branch = tree_->when_branches[b];
+    bool last = b + 1 == e.list.end();
+    auto* body = llvm::BasicBlock::Create(ctx_, "when.branch", fn_);
+    auto* next = last ? nullptr : llvm::BasicBlock::Create(ctx_, "when.next", fn_);
+    if (branch.conditions.count == 0 || last) {
+      // `else`, or the last branch of an exhaustive `when` (the checker
+      // proved one branch matches).
+      b_.CreateBr(body);
+    } else {
+      llvm::Value* matched = b_.getFalse();
+      for (uint32_t c = branch.conditions.first; c < branch.conditions.end(); ++c) {
+        ExprId cond = tree_->expr_lists[c];
+        llvm::Value* test = subject == nullptr ? b_.CreateICmpNE(LowerExpr(cond), llvm::ConstantInt::get(i64_, 0))
+                                               : Equal(subject, LowerExpr(cond), subject_type);
+        matched = b_.CreateOr(matched, test);
+      }
+      b_.CreateCondBr(matched, body, next);
+    }
+    b_.SetInsertPoint(body);
+    llvm::Value* value = LowerAs(branch.value, result);
+    incoming.emplace_back(value, b_.GetInsertBlock());
+    b_.CreateBr(join);
+    if (next != nullptr) b_.SetInsertPoint(next);
+    if (branch.conditions.count == 0) break;
+  }
+  b_.SetInsertPoint(join);
+  llvm::PHINode* phi = b_.CreatePHI(ValueType(result), static_cast<unsigned>(incoming.size()));
+  for (auto [value, block] : incoming) phi->addIncoming(value, block);
+  return phi;
+}
+
+llvm::Value* Lowering::NewList(const std::vector<llvm::Value*>& items) {
+  llvm::Value* list = b_.CreateCall(alloc_, {ctx_arg_, llvm::ConstantInt::get(i64_, 8 * (items.size() + 1))});
+  b_.CreateStore(llvm::ConstantInt::get(i64_, items.size()), list);
+  for (size_t i = 0; i < items.size(); ++i) b_.CreateStore(items[i], b_.CreateConstInBoundsGEP1_64(i64_, list, i + 1));
+  return list;
+}
+
+llvm::Value* Lowering::LowerList(ExprId id, const lang::Expr& e) {
+  TypeId element = types_.element(m_->TypeOf(id));
+  std::vector<llvm::Value*> items;
+  for (uint32_t i = e.list.first; i < e.list.end(); ++i) items.push_back(LowerAs(tree_->expr_lists[i], element));
+  return NewList(items);
+}
+
+llvm::Value* Lowering::LowerIndex(ExprId id, const lang::Expr& e) {
+  if (!types_.Is(m_->TypeOf(e.lhs), TypeKind::kList)) return NotYet(e);  // maps come next
+  llvm::Value* list = LowerExpr(e.lhs);
+  llvm::Value* index = LowerExpr(e.rhs);
+  llvm::Value* length = b_.CreateLoad(i64_, list);
+  // One unsigned compare catches negative indices too.
+  FailIf(b_.CreateICmpUGE(index, length), abi::RuntimeError::kIndexOutOfRange, id);
+  llvm::Value* slot = b_.CreateInBoundsGEP(i64_, list, b_.CreateAdd(index, llvm::ConstantInt::get(i64_, 1)));
+  return b_.CreateLoad(ValueType(m_->TypeOf(id)), slot);
+}
+
+llvm::Value* Lowering::ToText(llvm::Value* value, TypeId type, const lang::Expr& at) {
+  auto* i32 = llvm::Type::getInt32Ty(ctx_);
+  auto scalar = [&](abi::Scalar s) {
+    return b_.CreateCall(to_string_, {ctx_arg_, llvm::ConstantInt::get(i32, static_cast<uint32_t>(s)), value});
+  };
+  switch (types_.kind(type)) {
+    case TypeKind::kString: return value;
+    case TypeKind::kInt: return scalar(abi::Scalar::kInt);
+    case TypeKind::kBool: return scalar(abi::Scalar::kBool);
+    case TypeKind::kSize: return scalar(abi::Scalar::kSize);
+    case TypeKind::kDuration: return scalar(abi::Scalar::kDuration);
+    case TypeKind::kEnum: {
+      // The case's name, from a table of string constants.
+      const EnumType& info = types_.enum_type(type);
+      std::vector<llvm::Constant*> names;
+      for (std::string_view c : info.cases) names.push_back(llvm::cast<llvm::Constant>(StringConstant(std::string(c))));
+      auto* table_type = llvm::ArrayType::get(ptr_, names.size());
+      auto* table = llvm::cast<llvm::GlobalVariable>(module_->getOrInsertGlobal("enum.names." + info.name, table_type));
+      if (!table->hasInitializer()) {
+        table->setInitializer(llvm::ConstantArray::get(table_type, names));
+        table->setConstant(true);
+        table->setLinkage(llvm::GlobalValue::PrivateLinkage);
+      }
+      return b_.CreateLoad(ptr_, b_.CreateInBoundsGEP(table_type, table, {llvm::ConstantInt::get(i64_, 0), value}));
+    }
+    default: return NotYet(at);
+  }
+}
+
+llvm::Value* Lowering::LowerInterpolation(const lang::Expr& e) {
+  llvm::Value* text = nullptr;
+  for (uint32_t i = e.list.first; i < e.list.end(); ++i) {
+    ExprId part = tree_->expr_lists[i];
+    llvm::Value* piece = ToText(LowerExpr(part), m_->TypeOf(part), tree_->exprs[part]);
+    text = text == nullptr ? piece : b_.CreateCall(concat_, {ctx_arg_, text, piece});
+  }
+  return text != nullptr ? text : StringConstant("");
+}
+
+llvm::Value* Lowering::StringConstant(const std::string& text) {
+  if (auto it = strings_.find(text); it != strings_.end()) return it->second;
+  auto* bytes = llvm::ConstantDataArray::getString(ctx_, text, /*AddNull=*/false);
+  auto* type = llvm::StructType::get(ctx_, {i64_, bytes->getType()});
+  auto* init = llvm::ConstantStruct::get(type, {llvm::ConstantInt::get(i64_, text.size()), bytes});
+  // The module owns its globals; getOrInsertGlobal creates them in place.
+  auto* global = llvm::cast<llvm::GlobalVariable>(module_->getOrInsertGlobal("str." + std::to_string(strings_.size()), type));
+  global->setInitializer(init);
+  global->setConstant(true);
+  global->setLinkage(llvm::GlobalValue::PrivateLinkage);
+  global->setUnnamedAddr(llvm::GlobalValue::UnnamedAddr::Global);
+  global->setAlignment(llvm::Align(8));
+  strings_[text] = global;
+  return global;
+}
+
+}  // namespace clive::compiler
