@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <set>
 
 #include "value.capnp.h"
 
@@ -131,22 +132,61 @@ std::vector<std::string> FieldNames(const Value& record) {
 
 }  // namespace
 
-Expected<store::ObjectId> WriteValue(store::Store& store, const Value& value) {
-  if (value.kind != ValueKind::kRecord && value.kind != ValueKind::kList) {
-    return store.WriteObject(store::ObjectType::kBlob, EncodeScalar(value));
-  }
-  std::vector<store::TreeEntry> entries;
-  auto header = store.WriteObject(store::ObjectType::kBlob, EncodeHeader(value.text, FieldNames(value)));
-  if (!header.ok()) return header.status();
-  entries.push_back({kHeaderEntry, *header, store::TreeEntry::Mode::kBlob});
-  for (const auto& [name, field] : value.fields) {
-    auto id = WriteValue(store, field);
+namespace {
+
+bool IsTree(const Value& v) { return v.kind == ValueKind::kRecord || v.kind == ValueKind::kList; }
+
+// Objects encoded in memory, with their ids, to be written in one
+// WriteObjects transaction: a run with thousands of cells then costs one
+// durable commit for its objects instead of one per object.
+class ObjectBatch {
+ public:
+  Expected<store::ObjectId> Add(store::ObjectType type, std::string bytes) {
+    auto id = store::HashObject(type, bytes);
     if (!id.ok()) return id.status();
-    auto mode = field.kind == ValueKind::kRecord || field.kind == ValueKind::kList ? store::TreeEntry::Mode::kTree
-                                                                                   : store::TreeEntry::Mode::kBlob;
-    entries.push_back({name, *id, mode});
+    if (seen_.insert(*id).second) objects_.emplace_back(type, std::move(bytes));
+    return *id;
   }
-  return store.WriteTree(entries);
+
+  // Records become trees (one entry per field or element, plus `.clive`),
+  // everything else one blob.
+  Expected<store::ObjectId> AddValue(const Value& value) {
+    if (!IsTree(value)) return Add(store::ObjectType::kBlob, EncodeScalar(value));
+    std::vector<store::TreeEntry> entries;
+    auto header = Add(store::ObjectType::kBlob, EncodeHeader(value.text, FieldNames(value)));
+    if (!header.ok()) return header.status();
+    entries.push_back({kHeaderEntry, *header, store::TreeEntry::Mode::kBlob});
+    for (const auto& [name, field] : value.fields) {
+      auto id = AddValue(field);
+      if (!id.ok()) return id.status();
+      entries.push_back({name, *id, IsTree(field) ? store::TreeEntry::Mode::kTree : store::TreeEntry::Mode::kBlob});
+    }
+    auto tree = store::EncodeTree(std::move(entries));
+    if (!tree.ok()) return tree.status();
+    return Add(store::ObjectType::kTree, std::move(*tree));
+  }
+
+  Status WriteTo(store::Store& store) {
+    if (objects_.empty()) return Status::Ok();
+    std::vector<std::pair<store::ObjectType, std::string_view>> views;
+    for (const auto& [type, bytes] : objects_) views.emplace_back(type, bytes);
+    auto written = store.WriteObjects(views);
+    return written.ok() ? Status::Ok() : written.status();
+  }
+
+ private:
+  std::vector<std::pair<store::ObjectType, std::string>> objects_;
+  std::set<store::ObjectId> seen_;
+};
+
+}  // namespace
+
+Expected<store::ObjectId> WriteValue(store::Store& store, const Value& value) {
+  ObjectBatch batch;
+  auto id = batch.AddValue(value);
+  if (!id.ok()) return id.status();
+  CLIVE_RETURN_IF_ERROR(batch.WriteTo(store));
+  return id;
 }
 
 Expected<Value> ReadValue(store::Store& store, const store::ObjectId& id) {
@@ -230,6 +270,7 @@ std::string OneLine(const Value& v) {
 Expected<std::vector<CommittedCell>> CommitCells(store::Store& store,
                                                  const std::vector<CellUpdate>& cells) {
   std::vector<CommittedCell> result;
+  ObjectBatch batch;
   std::vector<store::RefUpdate> updates;
   for (const CellUpdate& cell : cells) {
     CommittedCell out;
@@ -237,7 +278,7 @@ Expected<std::vector<CommittedCell>> CommitCells(store::Store& store,
     auto ref = CellRef(cell.address);
     if (!ref.ok()) return ref.status();
     out.ref = *ref;
-    auto value_id = WriteValue(store, cell.value);
+    auto value_id = batch.AddValue(cell.value);
     if (!value_id.ok()) return value_id.status();
     out.value_id = *value_id;
 
@@ -263,7 +304,9 @@ Expected<std::vector<CommittedCell>> CommitCells(store::Store& store,
     store::TreeEntry::Mode mode = cell.value.kind == ValueKind::kRecord || cell.value.kind == ValueKind::kList
                                       ? store::TreeEntry::Mode::kTree
                                       : store::TreeEntry::Mode::kBlob;
-    auto tree = store.WriteTree({{kValueEntry, out.value_id, mode}});
+    auto tree_bytes = store::EncodeTree({{kValueEntry, out.value_id, mode}});
+    if (!tree_bytes.ok()) return tree_bytes.status();
+    auto tree = batch.Add(store::ObjectType::kTree, std::move(*tree_bytes));
     if (!tree.ok()) return tree.status();
     store::Commit commit;
     commit.tree = *tree;
@@ -271,7 +314,7 @@ Expected<std::vector<CommittedCell>> CommitCells(store::Store& store,
     commit.message = cell.address + " = " + OneLine(cell.value) + "\n\n" +
                      "Clive-Cell: " + cell.address + "\n" +
                      "Clive-Source: " + cell.source_blob.Hex() + "\n";
-    auto commit_id = store.WriteCommit(commit);
+    auto commit_id = batch.Add(store::ObjectType::kCommit, store::EncodeCommit(commit));
     if (!commit_id.ok()) return commit_id.status();
     out.commit_id = *commit_id;
     out.changed = true;
@@ -279,6 +322,9 @@ Expected<std::vector<CommittedCell>> CommitCells(store::Store& store,
     updates.push_back(std::move(update));
     result.push_back(std::move(out));
   }
+  // Objects first (one transaction), then every ref (one more): a crash in
+  // between leaves unreferenced objects, never a ref to a missing one.
+  CLIVE_RETURN_IF_ERROR(batch.WriteTo(store));
   if (!updates.empty()) CLIVE_RETURN_IF_ERROR(store.UpdateRefs(updates));
   return result;
 }

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <ctime>
 #include <mutex>
 #include <optional>
@@ -450,6 +451,44 @@ Expected<ObjectId> HashObject(ObjectType type, std::string_view data) {
     return internal::GitError("cannot hash object", rc);
   }
   return internal::FromGit(oid);
+}
+
+Expected<std::string> EncodeTree(std::vector<TreeEntry> entries) {
+  // Git orders entries by name, comparing a subtree's name as if it ended
+  // in '/'.
+  auto key = [](const TreeEntry& e) { return e.mode == TreeEntry::Mode::kTree ? e.name + "/" : e.name; };
+  std::sort(entries.begin(), entries.end(), [&](const TreeEntry& a, const TreeEntry& b) { return key(a) < key(b); });
+  std::string out;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const TreeEntry& e = entries[i];
+    if (e.name.empty() || e.name == "." || e.name == ".." || e.name.find_first_of(std::string("/\0", 2)) != std::string::npos) {
+      return Status::InvalidArgument("invalid tree entry name '" + e.name + "'");
+    }
+    if (i > 0 && entries[i - 1].name == e.name) {
+      return Status::InvalidArgument("tree entry '" + e.name + "' appears twice");
+    }
+    char mode[16];
+    std::snprintf(mode, sizeof mode, "%o", static_cast<unsigned>(e.mode));
+    out += mode;
+    out += ' ';
+    out += e.name;
+    out += '\0';
+    out.append(reinterpret_cast<const char*>(e.id.bytes.data()), ObjectId::kSize);
+  }
+  return out;
+}
+
+std::string EncodeCommit(const Commit& commit) {
+  const int64_t when = commit.author.time != 0 ? commit.author.time : static_cast<int64_t>(std::time(nullptr));
+  std::string signature =
+      commit.author.name + " <" + commit.author.email + "> " + std::to_string(when) + " +0000\n";
+  std::string out = "tree " + commit.tree.Hex() + "\n";
+  for (const ObjectId& parent : commit.parents) out += "parent " + parent.Hex() + "\n";
+  out += "author " + signature;
+  out += "committer " + signature;
+  out += "\n";
+  out += commit.message;
+  return out;
 }
 
 Expected<std::unique_ptr<Store>> Store::Open(const std::filesystem::path& dir,

@@ -365,3 +365,42 @@ TEST_F(ObjectsTest, FsckFindsCorruptionMissingObjectsAndDanglingRefs) {
 
 }  // namespace
 }  // namespace clive::store
+
+namespace clive::store {
+namespace {
+
+class EncodeTest : public StoreTest {};
+
+// EncodeTree/EncodeCommit produce exactly what WriteTree/WriteCommit store,
+// so a batch of encoded objects gets the same ids as libgit2's.
+TEST_F(EncodeTest, EncodedTreesAndCommitsMatchLibgit2) {
+  auto store = Open();
+  ASSERT_TRUE(store);
+  ASSERT_OK_AND_ASSIGN(ObjectId blob, store->WriteObject(ObjectType::kBlob, "x"));
+  ASSERT_OK_AND_ASSIGN(ObjectId sub, store->WriteTree({{"f", blob, TreeEntry::Mode::kBlob}}));
+  std::vector<TreeEntry> entries = {{"b", blob, TreeEntry::Mode::kBlob},
+                                    {"a.txt", blob, TreeEntry::Mode::kExecutable},
+                                    {"a", sub, TreeEntry::Mode::kTree},  // sorts as "a/", after "a.txt"
+                                    {".clive", blob, TreeEntry::Mode::kBlob}};
+  ASSERT_OK_AND_ASSIGN(ObjectId tree, store->WriteTree(entries));
+  ASSERT_OK_AND_ASSIGN(std::string encoded, EncodeTree(entries));
+  ASSERT_OK_AND_ASSIGN(ObjectId hashed, HashObject(ObjectType::kTree, encoded));
+  EXPECT_EQ(hashed, tree);
+  EXPECT_FALSE(EncodeTree({{"a/b", blob, TreeEntry::Mode::kBlob}}).ok());
+  EXPECT_FALSE(EncodeTree({{"a", blob, TreeEntry::Mode::kBlob}, {"a", blob, TreeEntry::Mode::kBlob}}).ok());
+
+  Commit commit;
+  commit.tree = tree;
+  commit.author.time = 1700000000;
+  commit.message = "cell = 1\n\nClive-Cell: cell\n";
+  ASSERT_OK_AND_ASSIGN(ObjectId first, store->WriteCommit(commit));
+  ASSERT_OK_AND_ASSIGN(ObjectId first_hashed, HashObject(ObjectType::kCommit, EncodeCommit(commit)));
+  EXPECT_EQ(first_hashed, first);
+  commit.parents = {first};
+  ASSERT_OK_AND_ASSIGN(ObjectId second, store->WriteCommit(commit));
+  ASSERT_OK_AND_ASSIGN(ObjectId second_hashed, HashObject(ObjectType::kCommit, EncodeCommit(commit)));
+  EXPECT_EQ(second_hashed, second);
+}
+
+}  // namespace
+}  // namespace clive::store

@@ -84,6 +84,14 @@ struct StoreOptions {
 // `git hash-object -t <type>` prints); nothing is written.
 Expected<ObjectId> HashObject(ObjectType type, std::string_view data);
 
+// Git's encoding of a tree (entries sorted git's way) and of a commit: the
+// bytes WriteTree and WriteCommit store, for writing many objects in one
+// WriteObjects transaction. InvalidArgument for an empty, duplicate or
+// malformed entry name.
+Expected<std::string> EncodeTree(std::vector<TreeEntry> entries);
+// A time of 0 means now; the time zone is UTC, as WriteCommit writes it.
+std::string EncodeCommit(const Commit& commit);
+
 struct ObjectHeader {
   ObjectType type;
   uint64_t size = 0;  // uncompressed content size
