@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "clive/lsp/diagnostic_json.h"
+#include "clive/lsp/language_server.h"
 #include "clive/runtime/persist.h"
 #include "clive/runtime/workspace.h"
 
@@ -89,6 +90,13 @@ int CheckCommand(const CheckFlags& flags) {
               << "\n";
   }
   return report->error_count > 0 ? 1 : 0;
+}
+
+int LspCommand() {
+  // The protocol is binary-exact (Content-Length counts bytes): no
+  // synchronisation with C stdio, which would only slow large messages.
+  std::ios::sync_with_stdio(false);
+  return lsp::RunLanguageServer(std::cin, std::cout);
 }
 
 int GetCommand(const GetFlags& flags) {

@@ -21,6 +21,9 @@ struct CheckFlags {
 };
 int CheckCommand(const CheckFlags& flags);
 
+// Serves the Language Server Protocol on stdin/stdout (docs/lsp.md).
+int LspCommand();
+
 struct GetFlags {
   std::string cell;
   std::optional<std::string> store;

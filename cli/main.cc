@@ -134,6 +134,9 @@ int main(int argc, char** argv) {
   check_cmd->add_option("path", check.target, "Workspace directory or clive.cl file")->required();
   check_cmd->add_flag("--json", check.json, "Print diagnostics as JSON");
 
+  CLI::App* lsp_cmd = app.add_subcommand(
+      "lsp", "Serve the Language Server Protocol on stdin/stdout (for editors; see docs/lsp.md)");
+
   clive::cli::GetFlags get;
   CLI::App* get_cmd = app.add_subcommand("get", "Print a cell's committed value from the store");
   get_cmd->add_option("cell", get.cell, "Cell address: name, or a.b.name for module a/b")->required();
@@ -171,6 +174,7 @@ int main(int argc, char** argv) {
   if (run_cmd->parsed()) return clive::cli::RunCommand(run);
   if (get_cmd->parsed()) return clive::cli::GetCommand(get);
   if (check_cmd->parsed()) return clive::cli::CheckCommand(check);
+  if (lsp_cmd->parsed()) return clive::cli::LspCommand();
   for (const auto& [cmd, run_store_cmd] : store_commands) {
     if (cmd->parsed()) return run_store_cmd();
   }

@@ -21,8 +21,15 @@ const CheckedModule* Program::Find(std::string_view path) const {
 
 class ProgramLoader {
  public:
-  ProgramLoader(Program& program, const SearchPath& search, lang::DiagnosticSink& sink)
-      : program_(program), search_(search), sink_(sink) {}
+  ProgramLoader(Program& program, const SearchPath& search, lang::DiagnosticSink& sink,
+                const SourceOverlay* overlay = nullptr)
+      : program_(program), search_(search), sink_(sink), overlay_(overlay) {}
+
+  // The text of `file`: its overlay entry, else its content on disk.
+  Expected<lang::SourceFile> Read(const fs::path& file) const {
+    if (const std::string* text = Overlaid(file)) return lang::SourceFile(file.string(), *text);
+    return lang::SourceFile::Read(file);
+  }
 
   ModuleId Add(std::string path, std::unique_ptr<lang::SourceFile> file) {
     auto module = std::make_unique<CheckedModule>();
@@ -66,7 +73,7 @@ class ProgramLoader {
     for (const fs::path& root : search_.roots) {
       std::error_code ec;
       fs::path candidate = root / relative / "clive.cl";
-      if (fs::is_regular_file(candidate, ec)) return candidate;
+      if (Overlaid(candidate) != nullptr || fs::is_regular_file(candidate, ec)) return candidate;
     }
     return std::nullopt;
   }
@@ -77,7 +84,7 @@ class ProgramLoader {
     if (path.empty()) return std::nullopt;
     std::optional<fs::path> file = FindFile(path);
     if (!file) return std::nullopt;
-    auto source = lang::SourceFile::Read(*file);
+    auto source = Read(*file);
     if (!source.ok()) return std::nullopt;
     return Add(path, std::make_unique<lang::SourceFile>(std::move(*source)));
   }
@@ -146,6 +153,12 @@ class ProgramLoader {
     sink_.Error(codes::kImportCycle, file, decl.range, "import cycle: " + chain);
   }
 
+  const std::string* Overlaid(const fs::path& file) const {
+    if (overlay_ == nullptr || overlay_->empty()) return nullptr;
+    auto it = overlay_->find(file.lexically_normal().string());
+    return it == overlay_->end() ? nullptr : &it->second;
+  }
+
   std::string Name(ModuleId id) const {
     const std::string& path = program_.modules_[id]->path;
     return path.empty() ? "(root)" : path;
@@ -154,6 +167,7 @@ class ProgramLoader {
   Program& program_;
   const SearchPath& search_;
   lang::DiagnosticSink& sink_;
+  const SourceOverlay* overlay_;
   std::unordered_map<std::string, ModuleId> by_path_;
   std::vector<std::vector<ModuleChecker::ResolvedImport>> resolved_;
   std::vector<State> state_;
@@ -162,10 +176,16 @@ class ProgramLoader {
 
 Expected<std::unique_ptr<Program>> CheckProgram(const std::vector<ModuleRequest>& requests,
                                                 const SearchPath& search, lang::DiagnosticSink& sink) {
+  return CheckProgram(requests, search, sink, SourceOverlay{});
+}
+
+Expected<std::unique_ptr<Program>> CheckProgram(const std::vector<ModuleRequest>& requests,
+                                                const SearchPath& search, lang::DiagnosticSink& sink,
+                                                const SourceOverlay& overlay) {
   auto program = std::make_unique<Program>();
-  ProgramLoader loader(*program, search, sink);
+  ProgramLoader loader(*program, search, sink, &overlay);
   for (const ModuleRequest& request : requests) {
-    auto source = lang::SourceFile::Read(request.file);
+    auto source = loader.Read(request.file);
     if (!source.ok()) return source.status();
     loader.Add(request.path, std::make_unique<lang::SourceFile>(std::move(*source)));
   }

@@ -42,3 +42,7 @@ config.substitutions.append(
     ("%exitcode", "python3 " + os.path.join(config.test_source_root, "tools", "exitcode.py")))
 config.excludes = ["tools", "Inputs"]
 config.substitutions.append(("split-file", "/usr/lib/llvm-19/bin/split-file"))
+# `%lsp-session script` runs `clivec lsp` on a JSON-RPC script (tools/lsp-session.py).
+config.substitutions.append(
+    ("%lsp-session", "python3 " + os.path.join(config.test_source_root, "tools", "lsp-session.py")
+     + " --clivec " + config.clivec))

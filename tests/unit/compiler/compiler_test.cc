@@ -1,6 +1,10 @@
 // Unit tests of the checker and of the JIT: types, errors, evaluation order,
 // and compiled code computing the right values.
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 
 #include "clive/compiler/checker.h"
 #include "clive/compiler/jit.h"
@@ -170,6 +174,37 @@ TEST_F(JitTest, EmitsIrWithOneFunctionPerCell) {
   EXPECT_NE(ir->find(".cell.a(ptr"), std::string::npos);
   EXPECT_NE(ir->find(".cell.b(ptr"), std::string::npos);
   EXPECT_NE(ir->find("llvm.sadd.with.overflow.i64"), std::string::npos);
+}
+
+// The overlay replaces files on disk (and stands for files that do not exist
+// yet): the language server checks unsaved buffers this way.
+TEST(Checker, OverlayReplacesFilesOnDisk) {
+  namespace fs = std::filesystem;
+  fs::path root = fs::temp_directory_path() / ("clive-overlay-" + std::to_string(::getpid()));
+  fs::remove_all(root);
+  fs::create_directories(root / "lib");
+  {
+    std::ofstream(root / "clive.cl") << "import lib.{n}\nval a = n\n";
+    std::ofstream(root / "lib" / "clive.cl") << "val n = 1\n";
+  }
+  SearchPath search{{root}};
+  lang::DiagnosticSink on_disk;
+  auto plain = CheckProgram({{"", root / "clive.cl"}}, search, on_disk);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_FALSE(on_disk.has_errors());
+
+  // The importer reads the overlay, and so does the import: `n` is a String
+  // now, and a module that exists only in the overlay is found too.
+  SourceOverlay overlay{{(root / "clive.cl").string(), "import lib.{n}\nimport extra\nval a: Int = n\n"},
+                        {(root / "lib" / "clive.cl").string(), "val n = \"one\"\n"},
+                        {(root / "extra" / "clive.cl").string(), "val e = 2\n"}};
+  lang::DiagnosticSink sink;
+  auto program = CheckProgram({{"", root / "clive.cl"}}, search, sink, overlay);
+  ASSERT_TRUE(program.ok());
+  ASSERT_EQ(sink.diagnostics().size(), 1u);
+  EXPECT_EQ(sink.diagnostics()[0].code, "E0102");
+  EXPECT_NE((*program)->Find("extra"), nullptr);
+  fs::remove_all(root);
 }
 
 }  // namespace

@@ -133,6 +133,14 @@ struct ModuleRequest {
 Expected<std::unique_ptr<Program>> CheckProgram(const std::vector<ModuleRequest>& requests,
                                                 const SearchPath& search, lang::DiagnosticSink& sink);
 
+// Texts that replace files on disk, by file path (compared after
+// lexically_normal()). The language server checks the buffers the user is
+// editing, saved or not; a path in the overlay exists even if no file does.
+using SourceOverlay = std::unordered_map<std::string, std::string>;
+Expected<std::unique_ptr<Program>> CheckProgram(const std::vector<ModuleRequest>& requests,
+                                                const SearchPath& search, lang::DiagnosticSink& sink,
+                                                const SourceOverlay& overlay);
+
 // Checks one module held in memory (no imports resolved from disk beyond
 // `search`): for tests, fuzzing and the language server.
 std::unique_ptr<Program> CheckSource(std::string display_path, std::string text,
