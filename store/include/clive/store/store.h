@@ -70,8 +70,9 @@ struct StoreOptions {
   bool create_if_missing = true;
   // Open without write access: every write returns PermissionDenied.
   bool read_only = false;
-  // When false (bulk mode), commits skip fsync: much faster, and a crash can
-  // lose the last transactions, but never tears one (LMDB stays consistent).
+  // When false (bulk mode), commits skip fsync: much faster. A process crash
+  // loses nothing; a machine crash may lose the last transactions, and on a
+  // filesystem that reorders writes may corrupt the store (docs/store.md).
   bool durable = true;
   // The memory map starts at `map_size` and doubles whenever a write finds it
   // full, up to `max_map_size`; past that a write fails with "store is full"
