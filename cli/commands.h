@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace clive::cli {
 
@@ -26,5 +27,12 @@ struct GetFlags {
   bool json = false;
 };
 int GetCommand(const GetFlags& flags);
+
+struct FmtFlags {
+  std::vector<std::string> paths;  // files, or directories (every *.cl below them)
+  bool check = false;              // rewrite nothing; list what would change
+  bool to_stdout = false;          // print the one formatted file instead
+};
+int FmtCommand(const FmtFlags& flags);
 
 }  // namespace clive::cli

@@ -39,6 +39,15 @@ int main(int argc, char** argv) {
                       "Store directory (default: the nearest .clive above the current directory)");
   get_cmd->add_flag("--json", get.json, "Print the value as JSON");
 
+  clive::cli::FmtFlags fmt;
+  CLI::App* fmt_cmd = app.add_subcommand(
+      "fmt", "Format .cl files in place (a directory: every *.cl below it); see docs/language.md");
+  fmt_cmd->add_option("paths", fmt.paths, "Files or directories")->required();
+  CLI::Option* fmt_check = fmt_cmd->add_flag(
+      "--check", fmt.check, "Rewrite nothing; list the files that would change and exit 1 if any");
+  fmt_cmd->add_flag("--stdout", fmt.to_stdout, "Print the formatted file instead (one file only)")
+      ->excludes(fmt_check);
+
   // CLI11 words an unknown command as "a subcommand is required"; name it.
   auto is_command = [&](const std::string& name) {
     for (const CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
@@ -65,5 +74,6 @@ int main(int argc, char** argv) {
   if (run_cmd->parsed()) return clive::cli::RunCommand(run);
   if (get_cmd->parsed()) return clive::cli::GetCommand(get);
   if (check_cmd->parsed()) return clive::cli::CheckCommand(check);
+  if (fmt_cmd->parsed()) return clive::cli::FmtCommand(fmt);
   return 2;
 }
