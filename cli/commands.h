@@ -108,4 +108,11 @@ struct ExportFlags {
 };
 int StoreExportCommand(const ExportFlags& flags);
 
+struct FmtFlags {
+  std::vector<std::string> paths;  // files, or directories (every *.cl below them)
+  bool check = false;              // rewrite nothing; list what would change
+  bool to_stdout = false;          // print the one formatted file instead
+};
+int FmtCommand(const FmtFlags& flags);
+
 }  // namespace clive::cli

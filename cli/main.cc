@@ -148,6 +148,14 @@ int main(int argc, char** argv) {
       "store", "Git-style plumbing on the store: objects, refs, fsck, stats, import/export");
   store_cmd->require_subcommand(1, 1);
   const StoreCommands store_commands = AddStoreCommands(*store_cmd);
+  clive::cli::FmtFlags fmt;
+  CLI::App* fmt_cmd = app.add_subcommand(
+      "fmt", "Format .cl files in place (a directory: every *.cl below it); see docs/language.md");
+  fmt_cmd->add_option("paths", fmt.paths, "Files or directories")->required();
+  CLI::Option* fmt_check = fmt_cmd->add_flag(
+      "--check", fmt.check, "Rewrite nothing; list the files that would change and exit 1 if any");
+  fmt_cmd->add_flag("--stdout", fmt.to_stdout, "Print the formatted file instead (one file only)")
+      ->excludes(fmt_check);
 
   // CLI11 words an unknown command as "a subcommand is required"; name it.
   if (argc > 1 && argv[1][0] != '-' && !IsCommand(app, argv[1])) {
@@ -178,5 +186,6 @@ int main(int argc, char** argv) {
   for (const auto& [cmd, run_store_cmd] : store_commands) {
     if (cmd->parsed()) return run_store_cmd();
   }
+  if (fmt_cmd->parsed()) return clive::cli::FmtCommand(fmt);
   return 2;
 }

@@ -228,6 +228,40 @@ TypeId ModuleChecker::CheckLambda(ExprId id, const lang::Expr& e, Scope& scope, 
   return types_.FunctionOf(params, body);
 }
 
+// `ref(cell)`: a live reference to a cell (the runtime follows it, issue 6).
+// The argument must name a cell, here or in an imported module; the
+// reference does not read the cell, so it adds no dependency.
+TypeId ModuleChecker::CheckRef(ExprId id, const lang::Expr& e, Scope& scope) {
+  if (e.list.count != 1 || !tree_.args[e.list.first].name.empty()) {
+    for (uint32_t a = e.list.first; a < e.list.end(); ++a) CheckExpr(tree_.args[a].value, scope);
+    sink_.Error(codes::kTooManyArgs, file_, e.range, "`ref` takes one cell, as in `ref(server)`");
+    return kErr;
+  }
+  ExprId arg = tree_.args[e.list.first].value;
+  const lang::Expr& target = tree_.exprs[arg];
+  SymbolRef cell;
+  if (target.kind == ExprKind::kName) {
+    if (auto it = names_.find(std::string(target.name)); it != names_.end()) cell = it->second.symbol;
+  } else if (target.kind == ExprKind::kMember) {
+    SymbolRef path = ResolvePath(target.lhs, scope);
+    if (path.kind == SymbolRef::Kind::kModule) {
+      const CheckedModule& m = program_.module(path.module);
+      if (auto it = m.exports.find(target.name); it != m.exports.end()) cell = it->second;
+    }
+  }
+  if (cell.kind != SymbolRef::Kind::kCell) {
+    CheckExpr(arg, scope);
+    sink_.Error(codes::kTypeMismatch, file_, target.range,
+                "`ref` takes the name of a cell (a top-level `val`), as in `ref(server)` or `ref(lib.server)`");
+    return kErr;
+  }
+  module_.expr_refs[arg] = cell;
+  module_.expr_refs[id] = {SymbolRef::Kind::kCell, cell.module, cell.index, 0};
+  TypeId type = cell.module == module_.id ? CheckCell(cell.index) : program_.module(cell.module).cells[cell.index].type;
+  module_.expr_types[arg] = type;
+  return types_.RefOf(type);
+}
+
 TypeId ModuleChecker::CheckCopy(ExprId id, const lang::Expr& e, Scope& scope, TypeId record_type) {
   module_.expr_refs[id] = {SymbolRef::Kind::kCopy, module_.id, 0, record_type};
   const RecordType record = types_.record(record_type);
@@ -410,6 +444,9 @@ TypeId ModuleChecker::CheckCall(ExprId id, const lang::Expr& e, Scope& scope, Ty
     return kErr;
   }
 
+  if (callee.kind == ExprKind::kName && callee.name == "ref" && names_.find("ref") == names_.end()) {
+    return CheckRef(id, e, scope);
+  }
   if (callee.kind == ExprKind::kName) {
     // `copy(...)` in a member or extension function copies `this`.
     if (callee.name == "copy") {

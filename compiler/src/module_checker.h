@@ -94,6 +94,7 @@ class ModuleChecker {
   TypeId CheckCall(lang::ExprId id, const lang::Expr& e, Scope& scope, TypeId expected);
   TypeId CheckLambda(lang::ExprId id, const lang::Expr& e, Scope& scope, TypeId expected);
   TypeId CheckCopy(lang::ExprId id, const lang::Expr& e, Scope& scope, TypeId record);
+  TypeId CheckRef(lang::ExprId id, const lang::Expr& e, Scope& scope);
   // Checks the arguments of call `e` against `fn` (receiver already bound in
   // `subst`) and returns the call's result type.
   TypeId CheckArguments(const lang::Expr& e, const FunctionInfo& fn, Scope& scope,

@@ -107,10 +107,17 @@ class ProgramLoader {
       if (decl.path.empty()) continue;  // a syntax error, already reported
       ModuleChecker::ResolvedImport result;
       std::string full = Join(decl.path, decl.path.size());
+      std::optional<ModuleId> parent;
+      if (decl.path.size() > 1 && decl.names.empty()) parent = Module(Join(decl.path, decl.path.size() - 1));
       if (auto m = Module(full)) {
         result = {*m, true, {}};
-      } else if (decl.path.size() > 1 && decl.names.empty()) {
-        if (auto parent = Module(Join(decl.path, decl.path.size() - 1))) result = {*parent, true, decl.path.back()};
+        // `a.b.c` must not mean both the module a/b/c and the name c of a/b.
+        if (parent && ExportsName(*parent, decl.path.back())) {
+          ReportAmbiguous(file, decl, full, *parent);
+          continue;
+        }
+      } else if (parent) {
+        result = {*parent, true, decl.path.back()};
       }
       if (!result.resolved) {
         ReportUnknownImport(file, decl, full);
@@ -142,6 +149,37 @@ class ProgramLoader {
     for (const fs::path& root : search_.roots) searched += (searched.empty() ? "" : ", ") + root.string();
     d.notes.push_back({nullptr, {}, "looked for " + full + " as a module (a/b/c/clive.cl) and as a name exported by its parent, in: " +
                                         (searched.empty() ? std::string("(no search roots)") : searched)});
+    sink_.Report(std::move(d));
+  }
+
+  // Whether module `id` declares a top-level `name` (from its syntax tree: it
+  // is not checked yet).
+  bool ExportsName(ModuleId id, std::string_view name) const {
+    const lang::SyntaxTree& tree = *program_.modules_[id]->tree;
+    for (const auto& v : tree.vals) {
+      if (v.name == name) return true;
+    }
+    for (lang::TypeDeclId t : tree.top_types) {
+      if (tree.type_decls[t].name == name) return true;
+    }
+    for (uint32_t e : tree.top_enums) {
+      if (tree.enum_decls[e].name == name) return true;
+    }
+    for (uint32_t f : tree.top_fns) {
+      if (tree.fn_decls[f].name == name) return true;
+    }
+    return false;
+  }
+
+  void ReportAmbiguous(const lang::SourceFile& file, const lang::ImportDecl& decl, const std::string& full,
+                       ModuleId parent) {
+    const CheckedModule& p = *program_.modules_[parent];
+    lang::Diagnostic d{lang::Severity::kError, codes::kAmbiguousImport, &file, decl.range,
+                       "ambiguous import `" + full + "`: it names both module `" + full + "` and `" +
+                           std::string(decl.path.back()) + "` declared in module `" + p.path + "`",
+                       {}};
+    d.notes.push_back({nullptr, {}, "import one of them explicitly: `import " + p.path + ".{" +
+                                        std::string(decl.path.back()) + "}` names the declaration"});
     sink_.Report(std::move(d));
   }
 

@@ -489,6 +489,16 @@ bool ParseDouble(std::string_view text, double& out) {
 
 ExprId TreeBuilder::BuildLiteral(P::LiteralContext* ctx, SourceRange range) {
   if (ctx == nullptr) return ErrorExpr(range);
+  // The literal is its one token. After error recovery the context may also
+  // hold skipped tokens (`1 + * 2` keeps `*`) or a conjured token with no
+  // text; the syntax error is reported already, so report nothing more.
+  antlr4::Token* token = nullptr;
+  for (antlr4::tree::TerminalNode* node : {ctx->INT(), ctx->FLOAT(), ctx->QUANTITY(), ctx->STRING()}) {
+    if (node != nullptr) token = node->getSymbol();
+  }
+  if (token == nullptr) token = ctx->getStop();
+  if (token == nullptr || token->getTokenIndex() == static_cast<size_t>(-1)) return ErrorExpr(range);
+  range = RangeOf(token);
   Expr e;
   e.range = range;
   std::string_view text = file_.Slice(range);
@@ -518,7 +528,7 @@ ExprId TreeBuilder::BuildLiteral(P::LiteralContext* ctx, SourceRange range) {
       return ErrorExpr(range);
     }
   } else if (ctx->STRING() != nullptr) {
-    return BuildString(ctx->STRING()->getSymbol(), range);
+    return BuildString(token, range);
   } else if (text == "null") {
     e.kind = ExprKind::kNull;
   } else {

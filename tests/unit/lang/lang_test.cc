@@ -97,6 +97,14 @@ TEST(Parser, RecoversAndKeepsLaterDeclarations) {
   ASSERT_EQ(p->tree->top_types.size(), 1u);
 }
 
+TEST(Parser, RecoveryReportsOneErrorForAStrayOperator) {
+  // Recovery skips `*` and keeps `2`; the skipped token must not make the
+  // literal look malformed (no E0002 on top of the E0001).
+  auto p = ParseText("val b = 1 + * 2\n");
+  ASSERT_EQ(p->sink.error_count(), 1u);
+  EXPECT_EQ(p->sink.diagnostics()[0].code, "E0001");
+}
+
 TEST(Parser, IntegerLiteralOutOfRangeIsAnError) {
   auto p = ParseText("val a = 99999999999999999999\n");
   ASSERT_EQ(p->sink.error_count(), 1u);

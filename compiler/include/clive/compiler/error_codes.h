@@ -20,6 +20,7 @@ inline constexpr const char* kUnknownImport = "E0120";
 inline constexpr const char* kUnknownExport = "E0121";
 inline constexpr const char* kImportCycle = "E0122";
 inline constexpr const char* kCannotInfer = "E0123";
+inline constexpr const char* kAmbiguousImport = "E0125";
 inline constexpr const char* kUnknownCase = "E0124";
 inline constexpr const char* kNotExhaustive = "E0126";
 inline constexpr const char* kMaybeNull = "E0127";
