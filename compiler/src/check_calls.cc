@@ -112,13 +112,13 @@ TypeId ModuleChecker::CheckFunctionBody(uint32_t index) {
       const FunctionParam& param = fn.params[p];
       if (param.default_value != kNone) {
         TypeId actual = CheckExpr(param.default_value, scope, param.type);
-        Expect(param.type, actual, param.default_value, "the default of parameter " + Quote(param.name));
+        Expect(param.type, actual, param.default_value, [&] { return "the default of parameter " + Quote(param.name); });
       }
       scope.locals.push_back({param.name, param.type, {SymbolRef::Kind::kParam, module_.id, static_cast<uint32_t>(p), 0}});
     }
     TypeId body = CheckExpr(decl.body, scope, fn.result);
     if (fn.result != kErr) {
-      Expect(fn.result, body, decl.body, "the result of " + Quote(decl.name));
+      Expect(fn.result, body, decl.body, [&] { return "the result of " + Quote(decl.name); });
     } else {
       module_.functions[index].result = body == TypeTable::kNull ? kErr : body;
     }
@@ -285,7 +285,7 @@ TypeId ModuleChecker::CheckCopy(ExprId id, const lang::Expr& e, Scope& scope, Ty
     }
     seen[f] = true;
     TypeId actual = CheckExpr(arg.value, scope, record.fields[f].type);
-    Expect(record.fields[f].type, actual, arg.value, "field " + Quote(arg.name));
+    Expect(record.fields[f].type, actual, arg.value, [&] { return "field " + Quote(arg.name); });
   }
   return record_type;
 }
@@ -343,7 +343,8 @@ TypeId ModuleChecker::CheckArguments(const lang::Expr& e, const FunctionInfo& fn
         continue;
       }
       if (!Unify(fn.params[p].type, actual, subst)) {
-        Expect(Substitute(fn.params[p].type, subst), actual, bound[p], "parameter " + Quote(fn.params[p].name));
+        Expect(Substitute(fn.params[p].type, subst), actual, bound[p],
+               [&] { return "parameter " + Quote(fn.params[p].name); });
         ok = false;
       }
     }
@@ -416,7 +417,7 @@ TypeId ModuleChecker::CheckCall(ExprId id, const lang::Expr& e, Scope& scope, Ty
       }
     }
     // Extensions, most recently bound first; the first whose receiver fits.
-    auto [begin, end] = extensions_.equal_range(std::string(callee.name));
+    auto [begin, end] = extensions_.equal_range(callee.name);
     for (auto it = begin; it != end; ++it) {
       const FunctionInfo& fn = Function(it->second);
       std::map<TypeId, TypeId> trial;
@@ -458,7 +459,7 @@ TypeId ModuleChecker::CheckCall(ExprId id, const lang::Expr& e, Scope& scope, Ty
     }
     bool shadowed = false;
     for (const Local& local : scope.locals) shadowed = shadowed || local.name == callee.name;
-    auto it = names_.find(std::string(callee.name));
+    auto it = names_.find(callee.name);
     if (!shadowed && it != names_.end() && it->second.symbol.kind == SymbolRef::Kind::kFunction) {
       module_.expr_refs[id] = it->second.symbol;
       return CheckArguments(e, Function(it->second.symbol), scope, subst);
@@ -491,7 +492,8 @@ TypeId ModuleChecker::CheckCall(ExprId id, const lang::Expr& e, Scope& scope, Ty
   }
   for (uint32_t a = 0; a < e.list.count; ++a) {
     const lang::Arg& arg = tree_.args[e.list.first + a];
-    Expect(params[a], CheckExpr(arg.value, scope, params[a]), arg.value, "argument " + std::to_string(a + 1));
+    Expect(params[a], CheckExpr(arg.value, scope, params[a]), arg.value,
+           [&] { return "argument " + std::to_string(a + 1); });
   }
   return types_.result(fn_type);
 }

@@ -37,9 +37,18 @@ void ModuleChecker::BindExtensions(const CheckedModule& from, std::string_view n
 void ModuleChecker::BindPrelude(ModuleId prelude) {
   const CheckedModule& m = program_.module(prelude);
   for (const auto& [name, symbol] : m.exports) {
-    if (names_.find(std::string(name)) == names_.end()) names_.emplace(std::string(name), Binding{symbol, {}});
+    if (names_.find(name) == names_.end()) names_.emplace(std::string(name), Binding{symbol, {}});
   }
   for (const auto& [name, symbol] : m.extension_exports) extensions_.emplace(std::string(name), symbol);
+}
+
+const CheckedModule* ModuleChecker::FindSubmodule(const CheckedModule& parent, std::string_view name) {
+  path_scratch_.clear();
+  if (!parent.path.empty()) path_scratch_.append(parent.path).append(".");
+  path_scratch_.append(name);
+  if (modules_ == nullptr) return program_.Find(path_scratch_);
+  auto it = modules_->find(path_scratch_);
+  return it == modules_->end() ? nullptr : &program_.module(it->second);
 }
 
 TypeId ModuleChecker::Unsupported(SourceRange range, const std::string& what) {
@@ -73,8 +82,7 @@ void ModuleChecker::BindImports(const std::vector<ResolvedImport>& imports) {
     auto export_of = [&](std::string_view name, SourceRange range) -> std::optional<SymbolRef> {
       if (auto it = target.exports.find(name); it != target.exports.end()) return it->second;
       if (target.extension_exports.count(name) > 0) return SymbolRef{};  // bound as extensions
-      std::string sub = target.path.empty() ? std::string(name) : target.path + "." + std::string(name);
-      if (const CheckedModule* m = program_.Find(sub)) {
+      if (const CheckedModule* m = FindSubmodule(target, name)) {
         return SymbolRef{SymbolRef::Kind::kModule, m->id, 0, 0};
       }
       lang::Diagnostic d{lang::Severity::kError, codes::kUnknownExport, &file_, range,
@@ -213,14 +221,18 @@ void ModuleChecker::CheckFieldDefaults() {
   for (TypeDeclId id = 0; id < tree_.type_decls.size(); ++id) {
     TypeId type = type_of_decl_[id];
     if (type == kErr) continue;
-    // A copy: checking a default may add types (List<...>) and so move the
-    // table's storage.
-    std::vector<RecordField> fields = types_.record(type).fields;
-    for (const RecordField& field : fields) {
+    // By index, not by reference: checking a default may add types
+    // (List<...>) and so move the table's storage. (Copying the fields, doc
+    // strings and all, cost more than checking them.)
+    for (size_t f = 0; f < types_.record(type).fields.size(); ++f) {
+      const RecordField& field = types_.record(type).fields[f];
       if (field.default_value == kNone) continue;
+      const std::string_view name = field.name;
+      const TypeId field_type = field.type;
+      const lang::ExprId default_value = field.default_value;
       Scope scope{false, kNone, id, {}};
-      TypeId actual = CheckExpr(field.default_value, scope, field.type);
-      Expect(field.type, actual, field.default_value, "the default of field " + Quote(field.name));
+      TypeId actual = CheckExpr(default_value, scope, field_type);
+      Expect(field_type, actual, default_value, [&] { return "the default of field " + Quote(name); });
     }
   }
 }
@@ -246,9 +258,9 @@ TypeId ModuleChecker::LookupTypeName(std::string_view name, TypeDeclId scope) co
       return it->second;
     }
   }
-  if (auto it = types_by_name_.find(std::string(name)); it != types_by_name_.end()) return it->second;
+  if (auto it = types_by_name_.find(name); it != types_by_name_.end()) return it->second;
   size_t dot = name.find('.');
-  std::string first(name.substr(0, dot));
+  std::string_view first = name.substr(0, dot);
   std::string_view rest = dot == std::string_view::npos ? std::string_view() : name.substr(dot + 1);
   if (auto it = names_.find(first); it != names_.end()) {
     const SymbolRef& symbol = it->second.symbol;
@@ -368,7 +380,7 @@ TypeId ModuleChecker::CheckCell(uint32_t c) {
   TypeId declared = val.type == kNone ? kErr : ResolveTypeRef(val.type, kNone);
   Scope scope{true, c, kNone, {}};
   TypeId actual = CheckExpr(val.value, scope, declared);
-  if (val.type != kNone) Expect(declared, actual, val.value, "value " + Quote(val.name));
+  if (val.type != kNone) Expect(declared, actual, val.value, [&] { return "value " + Quote(val.name); });
   TypeId type = val.type == kNone ? actual : declared;
   if (val.type == kNone && type == TypeTable::kNull) {
     sink_.Error(codes::kCannotInfer, file_, val.name_range,

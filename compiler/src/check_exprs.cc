@@ -15,8 +15,7 @@ using lang::ExprKind;
 using lang::kNone;
 using lang::SourceRange;
 
-void ModuleChecker::Expect(TypeId expected, TypeId actual, ExprId at, const std::string& what) {
-  if (types_.Assignable(actual, expected)) return;
+void ModuleChecker::ReportMismatch(TypeId expected, TypeId actual, ExprId at, const std::string& what) {
   sink_.Error(codes::kTypeMismatch, file_, tree_.exprs[at].range,
               "mismatched types: " + what + " has type " + TypeName(expected) +
                   ", but this expression has type " + TypeName(actual));
@@ -122,7 +121,7 @@ SymbolRef ModuleChecker::ResolvePath(ExprId id, const Scope& scope) {
     for (const Local& local : scope.locals) {
       if (local.name == e.name) return {};
     }
-    if (auto it = names_.find(std::string(e.name)); it != names_.end()) {
+    if (auto it = names_.find(e.name); it != names_.end()) {
       auto kind = it->second.symbol.kind;
       return kind == SymbolRef::Kind::kType || kind == SymbolRef::Kind::kModule ? it->second.symbol : SymbolRef{};
     }
@@ -139,8 +138,7 @@ SymbolRef ModuleChecker::ResolvePath(ExprId id, const Scope& scope) {
       auto kind = it->second.kind;
       if (kind == SymbolRef::Kind::kType || kind == SymbolRef::Kind::kModule) return it->second;
     }
-    std::string sub = m.path.empty() ? std::string(e.name) : m.path + "." + std::string(e.name);
-    if (const CheckedModule* child = program_.Find(sub)) return {SymbolRef::Kind::kModule, child->id, 0, 0};
+    if (const CheckedModule* child = FindSubmodule(m, e.name)) return {SymbolRef::Kind::kModule, child->id, 0, 0};
     return {};
   }
   if (outer.kind == SymbolRef::Kind::kType && types_.Is(outer.type, TypeKind::kRecord)) {
@@ -160,7 +158,7 @@ TypeId ModuleChecker::CheckName(ExprId id, const lang::Expr& e, Scope& scope) {
       return it->type;
     }
   }
-  auto found = names_.find(std::string(e.name));
+  auto found = names_.find(e.name);
   if (found != names_.end()) {
     const SymbolRef& symbol = found->second.symbol;
     switch (symbol.kind) {
@@ -339,7 +337,7 @@ TypeId ModuleChecker::CheckBuilder(const lang::Expr& e, Scope& scope) {
     }
   } else if (path.kind == SymbolRef::Kind::kModule) {
     sink_.Error(codes::kNotAType, file_, type_expr.range, "expected a type name before `{`, found a module");
-  } else if (auto fn = type_expr.kind == ExprKind::kName ? names_.find(std::string(type_expr.name)) : names_.end();
+  } else if (auto fn = type_expr.kind == ExprKind::kName ? names_.find(type_expr.name) : names_.end();
              fn != names_.end() && fn->second.symbol.kind == SymbolRef::Kind::kFunction) {
     // `make { ... }`: call `make` with its defaults, then set fields of the
     // record it returns.
@@ -362,7 +360,7 @@ TypeId ModuleChecker::CheckBuilder(const lang::Expr& e, Scope& scope) {
   } else if (type_expr.kind == ExprKind::kName && BuiltinType(type_expr.name) != kErr) {
     sink_.Error(codes::kNotARecord, file_, type_expr.range,
                 "cannot build a value of type " + Quote(type_expr.name) + " with `{ ... }`; it is not a record type");
-  } else if (type_expr.kind == ExprKind::kName && names_.find(std::string(type_expr.name)) == names_.end() &&
+  } else if (type_expr.kind == ExprKind::kName && names_.find(type_expr.name) == names_.end() &&
              [&] {
                for (const Local& l : scope.locals) {
                  if (l.name == type_expr.name) return false;
@@ -394,34 +392,41 @@ TypeId ModuleChecker::CheckBuilder(const lang::Expr& e, Scope& scope) {
       CheckExpr(init.value, scope);
       continue;
     }
-    // Copy what we need: checking values may grow the type table.
-    const RecordType record = types_.record(type);
+    // Checking values may grow the type table and so move its records: what
+    // is needed is read before each check and the record looked up again
+    // after it (records themselves are complete by now; copying the whole
+    // record for every field set was a large share of the checker's time).
+    auto record = [&]() -> const RecordType& { return types_.record(type); };
     if (init.name.empty()) {
-      if (record.collect_field < 0) {
+      const int collect_field = record().collect_field;
+      if (collect_field < 0) {
         CheckExpr(init.value, scope);
         sink_.Error(codes::kNoCollectField, file_, init.name_range,
-                    "a bare expression in a " + Quote(record.name) + " block needs a @collect field in " +
-                        Quote(record.name) + "; set a field with `name = value` instead");
+                    "a bare expression in a " + Quote(record().name) + " block needs a @collect field in " +
+                        Quote(record().name) + "; set a field with `name = value` instead");
         continue;
       }
-      const RecordField& field = record.fields[record.collect_field];
-      TypeId element = types_.element(field.type);
+      const TypeId field_type = record().fields[collect_field].type;
+      TypeId element = types_.element(field_type);
       TypeId actual = CheckExpr(init.value, scope, element);
       // An item, or a whole list of items spliced in.
-      if (!types_.Assignable(actual, element) && !types_.Assignable(actual, field.type)) {
-        Expect(element, actual, init.value, "an item of " + Quote(record.name + "." + std::string(field.name)));
+      if (!types_.Assignable(actual, element) && !types_.Assignable(actual, field_type)) {
+        Expect(element, actual, init.value, [&] {
+          return "an item of " + Quote(record().name + "." + std::string(record().fields[collect_field].name));
+        });
       }
-      module_.init_fields[i] = static_cast<uint32_t>(record.collect_field);
+      module_.init_fields[i] = static_cast<uint32_t>(collect_field);
       collected = true;
       continue;
     }
-    int index = record.FieldIndex(init.name);
+    int index = record().FieldIndex(init.name);
     if (index < 0) {
       CheckExpr(init.value, scope);
-      ReportUnknownField(record, init.name, init.name_range);
+      ReportUnknownField(record(), init.name, init.name_range);
       continue;
     }
-    TypeId actual = CheckExpr(init.value, scope, record.fields[index].type);
+    const TypeId field_type = record().fields[index].type;
+    TypeId actual = CheckExpr(init.value, scope, field_type);
     if (set_at[index].begin != kNone) {
       lang::Diagnostic d{lang::Severity::kError, codes::kFieldSetTwice, &file_, init.name_range,
                          "field " + Quote(init.name) + " is set more than once", {}};
@@ -431,8 +436,8 @@ TypeId ModuleChecker::CheckBuilder(const lang::Expr& e, Scope& scope) {
     }
     set_at[index] = init.name_range;
     module_.init_fields[i] = static_cast<uint32_t>(index);
-    Expect(record.fields[index].type, actual, init.value, "field " + Quote(init.name));
-    scope.locals.push_back({init.name, record.fields[index].type,
+    Expect(field_type, actual, init.value, [&] { return "field " + Quote(init.name); });
+    scope.locals.push_back({init.name, field_type,
                             {SymbolRef::Kind::kBuilderField, module_.id, static_cast<uint32_t>(index), type}});
   }
   scope.locals.resize(locals_before);
@@ -559,7 +564,8 @@ TypeId ModuleChecker::CheckWhen(const lang::Expr& e, Scope& scope, TypeId expect
       TypeId value = CheckExpr(cond, scope, subject);
       if (subject != kErr && value != kErr && !types_.Assignable(value, subject) &&
           !types_.Assignable(subject, value)) {
-        Expect(subject, value, cond, "a `when` branch for a subject of type " + TypeName(subject) + ",");
+        Expect(subject, value, cond,
+               [&] { return "a `when` branch for a subject of type " + TypeName(subject) + ","; });
       }
       const SymbolRef& ref = module_.expr_refs[cond];
       if (ref.kind == SymbolRef::Kind::kEnumCase && ref.index < enum_cases.size()) enum_cases[ref.index] = true;
@@ -599,7 +605,7 @@ TypeId ModuleChecker::CheckList(const lang::Expr& e, Scope& scope, TypeId expect
     ExprId item = tree_.expr_lists[i];
     TypeId actual = CheckExpr(item, scope, element);
     if (want_element) {
-      Expect(element, actual, item, "an element of " + TypeName(types_.NonOptional(expected)));
+      Expect(element, actual, item, [&] { return "an element of " + TypeName(types_.NonOptional(expected)); });
     } else {
       joined = i == e.list.first ? actual : Join(joined, actual, item);
     }
@@ -626,8 +632,8 @@ TypeId ModuleChecker::CheckMap(const lang::Expr& e, Scope& scope, TypeId expecte
     TypeId k = CheckExpr(entry.key, scope, key);
     TypeId v = CheckExpr(entry.value, scope, value);
     if (want) {
-      Expect(key, k, entry.key, "a key of " + TypeName(types_.NonOptional(expected)));
-      Expect(value, v, entry.value, "a value of " + TypeName(types_.NonOptional(expected)));
+      Expect(key, k, entry.key, [&] { return "a key of " + TypeName(types_.NonOptional(expected)); });
+      Expect(value, v, entry.value, [&] { return "a value of " + TypeName(types_.NonOptional(expected)); });
     } else {
       joined_key = i == e.list.first ? k : Join(joined_key, k, entry.key);
       joined_value = i == e.list.first ? v : Join(joined_value, v, entry.value);

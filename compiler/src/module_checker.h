@@ -11,6 +11,8 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -21,13 +23,21 @@ namespace clive::compiler {
 
 class ModuleChecker {
  public:
-  ModuleChecker(Program& program, CheckedModule& module, lang::DiagnosticSink& sink)
+  // Modules by path, the first of each path as Program::Find finds it.
+  using ModuleIndex = std::unordered_map<std::string_view, ModuleId>;
+
+  // `modules`, when given, indexes every module of `program`: member
+  // accesses on modules look up submodules there rather than by a scan of
+  // all modules each (quadratic in the number of modules).
+  ModuleChecker(Program& program, CheckedModule& module, lang::DiagnosticSink& sink,
+                const ModuleIndex* modules = nullptr)
       : program_(program),
         types_(program.types),
         module_(module),
         tree_(*module.tree),
         file_(*module.file),
-        sink_(sink) {}
+        sink_(sink),
+        modules_(modules) {}
 
   // `imports` maps each import declaration to what it resolved to (filled by
   // the loader): the imported module, and for `import a.b.c` of a name, the
@@ -68,6 +78,8 @@ class ModuleChecker {
   void ReportDuplicate(const char* what, std::string_view name, lang::SourceRange here,
                        lang::SourceRange first);
   TypeId Unsupported(lang::SourceRange range, const std::string& what);
+  // program_.Find(parent + "." + name), or of `name` alone under the root.
+  const CheckedModule* FindSubmodule(const CheckedModule& parent, std::string_view name);
   std::string Quote(std::string_view s) const { return "`" + std::string(s) + "`"; }
   std::string TypeName(TypeId t) const { return Quote(types_.Name(t)); }
 
@@ -108,7 +120,21 @@ class ModuleChecker {
   // Checks `id` against `expected` (kErr: no expectation) and returns its type.
   TypeId CheckExpr(lang::ExprId id, Scope& scope, TypeId expected = kErr);
   TypeId CheckExprKind(lang::ExprId id, Scope& scope, TypeId expected);
-  void Expect(TypeId expected, TypeId actual, lang::ExprId at, const std::string& what);
+  // Reports a mismatch unless `actual` is assignable to `expected`. `what`
+  // names the expected thing in the message: a string, or a function that
+  // makes one, so that the message is only built for an actual mismatch
+  // (nearly every check passes, and building it each time cost more than
+  // the check).
+  template <typename What>
+  void Expect(TypeId expected, TypeId actual, lang::ExprId at, const What& what) {
+    if (types_.Assignable(actual, expected)) return;
+    if constexpr (std::is_invocable_v<const What&>) {
+      ReportMismatch(expected, actual, at, what());
+    } else {
+      ReportMismatch(expected, actual, at, what);
+    }
+  }
+  void ReportMismatch(TypeId expected, TypeId actual, lang::ExprId at, const std::string& what);
   TypeId CheckQuantity(const lang::Expr& e);
   TypeId CheckName(lang::ExprId id, const lang::Expr& e, Scope& scope);
   TypeId CheckMember(lang::ExprId id, const lang::Expr& e, Scope& scope);
@@ -135,17 +161,28 @@ class ModuleChecker {
   const lang::SyntaxTree& tree_;
   const lang::SourceFile& file_;
   lang::DiagnosticSink& sink_;
+  const ModuleIndex* modules_;
+  std::string path_scratch_;  // FindSubmodule's key, reused
 
   // Module-level names: imports, types, enums and cells.
   struct Binding {
     SymbolRef symbol;
     lang::SourceRange range;
   };
-  std::unordered_map<std::string, Binding> names_;
-  std::unordered_map<std::string, TypeId> types_by_name_;  // qualified local type names
+  // Keyed by std::string but found by string_view, without building a
+  // string per lookup. The hash equals std::hash<std::string>'s (the
+  // standard requires it of string_view's), so iteration order, which the
+  // "did you mean" suggestions depend on, is unchanged.
+  struct NameHash : std::hash<std::string_view> {
+    using is_transparent = void;
+  };
+  template <typename V>
+  using NameMap = std::unordered_map<std::string, V, NameHash, std::equal_to<>>;
+  NameMap<Binding> names_;
+  NameMap<TypeId> types_by_name_;  // qualified local type names
   // Extension and free functions visible here by name (several extensions
   // may share a name, one per receiver type).
-  std::unordered_multimap<std::string, SymbolRef> extensions_;
+  std::unordered_multimap<std::string, SymbolRef, NameHash, std::equal_to<>> extensions_;
   // Type parameters in scope while checking a generic function.
   std::vector<std::pair<std::string_view, TypeId>> type_params_;
   enum class FnState : uint8_t { kUnchecked, kInProgress, kDone };

@@ -50,8 +50,12 @@ class ProgramLoader {
     prelude_ = Module(kPrelude);
     if (prelude_) Visit(*prelude_);
     for (ModuleId id = 0; id < program_.modules_.size(); ++id) Visit(id);
+    // Every module is loaded by now. First of each path wins, as in
+    // Program::Find.
+    ModuleChecker::ModuleIndex modules;
+    for (const auto& m : program_.modules_) modules.emplace(m->path, m->id);
     for (ModuleId id : program_.order_) {
-      ModuleChecker(program_, *program_.modules_[id], sink_).Run(resolved_[id], prelude_);
+      ModuleChecker(program_, *program_.modules_[id], sink_, &modules).Run(resolved_[id], prelude_);
     }
   }
 

@@ -4,6 +4,7 @@
 #include "CliveParser.h"
 #include "antlr4-runtime.h"
 #include "clive/lang/error_codes.h"
+#include "lexer.h"
 #include "tree_builder.h"
 
 namespace clive::lang {
@@ -63,42 +64,6 @@ class SyntaxErrorListener : public antlr4::BaseErrorListener {
 
 namespace {
 
-// The offset of the first byte where `s` stops being valid UTF-8 (RFC 3629:
-// no overlong forms, no surrogates, nothing above U+10FFFF), or npos.
-// ANTLR's decoder throws on such input, so it never reaches ANTLR.
-size_t FindInvalidUtf8(std::string_view s) {
-  auto byte = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
-  size_t i = 0;
-  while (i < s.size()) {
-    unsigned char c = byte(i);
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    size_t length = 0;
-    unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
-    if (c >= 0xC2 && c <= 0xDF) {
-      length = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      length = 3;
-      if (c == 0xE0) lo = 0xA0;
-      if (c == 0xED) hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      length = 4;
-      if (c == 0xF0) lo = 0x90;
-      if (c == 0xF4) hi = 0x8F;
-    } else {
-      return i;
-    }
-    if (i + length > s.size() || byte(i + 1) < lo || byte(i + 1) > hi) return i;
-    for (size_t k = 2; k < length; ++k) {
-      if ((byte(i + k) & 0xC0) != 0x80) return i;
-    }
-    i += length;
-  }
-  return std::string_view::npos;
-}
-
 // ANTLR's default recovery may delete one unexpected token to continue the
 // current rule. Deleting a declaration keyword swallows the next declaration
 // (`val a = 1 +` followed by `val b = 2` would become `1 + b`), so keywords
@@ -120,21 +85,40 @@ class DeclarationSyncStrategy : public antlr4::DefaultErrorStrategy {
 // hand-written or generated models and far below what exhausts the stack.
 constexpr int kMaxNesting = 1000;
 
-// The first token that nests deeper than kMaxNesting, or null.
+// What each token type does to the nesting count of FindTooDeep.
+enum class Nesting : uint8_t { kNone, kDeclaration, kOpen, kClose, kOperator };
+
+// Indexed by token type; built once from the literal spellings.
+const std::vector<Nesting>& NestingByType() {
+  static const std::vector<Nesting> table = [] {
+    std::vector<Nesting> t(antlr::CliveLexer::BAD_CHAR + 1, Nesting::kNone);
+    for (const char* s : {"val", "type", "import"}) t[LiteralTokenType(s)] = Nesting::kDeclaration;
+    for (const char* s : {"(", "{", "["}) t[LiteralTokenType(s)] = Nesting::kOpen;
+    for (const char* s : {")", "}", "]"}) t[LiteralTokenType(s)] = Nesting::kClose;
+    for (const char* s : {"+", "-", "*", "/", "%", "!", ".", "&&", "||", "==", "!=", "<", ">", "<=", ">="}) {
+      t[LiteralTokenType(s)] = Nesting::kOperator;
+    }
+    return t;
+  }();
+  return table;
+}
+
+// The first token that nests deeper than kMaxNesting, or null. Token types
+// stand for their spellings: only the literal token 'val' is spelled "val".
 antlr4::Token* FindTooDeep(antlr4::CommonTokenStream& tokens) {
   tokens.fill();
+  const std::vector<Nesting>& nesting = NestingByType();
   int brackets = 0;
   int operators = 0;  // operator tokens since the last declaration keyword
   for (antlr4::Token* t : tokens.getTokens()) {
     if (t->getChannel() != antlr4::Token::DEFAULT_CHANNEL) continue;
-    const std::string text = t->getText();
-    if (text == "val" || text == "type" || text == "import") operators = 0;
-    if (text == "(" || text == "{" || text == "[") ++brackets;
-    if (text == ")" || text == "}" || text == "]") brackets = std::max(0, brackets - 1);
-    if (text == "+" || text == "-" || text == "*" || text == "/" || text == "%" || text == "!" ||
-        text == "." || text == "&&" || text == "||" || text == "==" || text == "!=" ||
-        text == "<" || text == ">" || text == "<=" || text == ">=") {
-      ++operators;
+    size_t type = t->getType();
+    switch (type < nesting.size() ? nesting[type] : Nesting::kNone) {
+      case Nesting::kDeclaration: operators = 0; break;
+      case Nesting::kOpen: ++brackets; break;
+      case Nesting::kClose: brackets = std::max(0, brackets - 1); break;
+      case Nesting::kOperator: ++operators; break;
+      case Nesting::kNone: break;
     }
     if (brackets + operators > kMaxNesting) return t;
   }
@@ -152,10 +136,10 @@ std::unique_ptr<SyntaxTree> Parse(const SourceFile& file, DiagnosticSink& sink) 
     return tree;
   }
 
-  antlr4::ANTLRInputStream input(file.text());
-  antlr::CliveLexer lexer(&input);
-  lexer.removeErrorListeners();  // BAD_CHAR makes the lexer total.
-  antlr4::CommonTokenStream tokens(&lexer);
+  // The hand-written lexer (lexer.h) yields the generated CliveLexer's
+  // tokens without its cost; BAD_CHAR makes both total.
+  LexerTokenSource lexer(file.text());
+  LexerTokenStream tokens(&lexer);
   if (antlr4::Token* deep = FindTooDeep(tokens)) {
     uint32_t at = file.ByteOffsetOfCodePoint(deep->getStartIndex());
     sink.Error(codes::kTooDeep, file, {at, at + 1},
@@ -190,18 +174,18 @@ std::unique_ptr<SyntaxTree> Parse(const SourceFile& file, DiagnosticSink& sink) 
   // with its own lexer and parser positioned after the `${`. Their parse
   // trees must live until the tree builder is done with them.
   struct InterpolationParse {
-    std::unique_ptr<antlr::CliveLexer> lexer;
-    std::unique_ptr<antlr4::CommonTokenStream> tokens;
+    std::unique_ptr<LexerTokenSource> lexer;
+    std::unique_ptr<LexerTokenStream> tokens;
     std::unique_ptr<antlr::CliveParser> parser;
   };
   std::vector<InterpolationParse> interpolations;
   SyntaxErrorListener interpolation_errors(file, sink);
+  static const size_t close_brace = LiteralTokenType("}");
   auto parse_interpolation = [&](size_t code_point) -> antlr::CliveParser::InterpolationContext* {
     InterpolationParse job;
-    job.lexer = std::make_unique<antlr::CliveLexer>(&input);
-    job.lexer->removeErrorListeners();
-    input.seek(code_point);
-    job.tokens = std::make_unique<antlr4::CommonTokenStream>(job.lexer.get());
+    job.lexer = std::make_unique<LexerTokenSource>(file.text(), file.ByteOffsetOfCodePoint(code_point),
+                                                   code_point);
+    job.tokens = std::make_unique<LexerTokenStream>(job.lexer.get());
     job.parser = std::make_unique<antlr::CliveParser>(job.tokens.get());
     job.parser->removeErrorListeners();
     job.parser->addErrorListener(&interpolation_errors);
@@ -209,7 +193,7 @@ std::unique_ptr<SyntaxTree> Parse(const SourceFile& file, DiagnosticSink& sink) 
     auto* ctx = job.parser->interpolation();
     // The expression must end right at the closing `}`.
     antlr4::Token* next = job.tokens->LT(1);
-    if (next != nullptr && next->getText() != "}") {
+    if (next != nullptr && next->getType() != close_brace) {
       interpolation_errors.syntaxError(job.parser.get(), next, next->getLine(),
                                        next->getCharPositionInLine(),
                                        "unexpected '" + next->getText() + "' in string interpolation",

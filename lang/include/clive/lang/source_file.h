@@ -39,7 +39,14 @@ class SourceFile {
   // The text of 1-based line `line`, without its newline.
   std::string_view LineText(uint32_t line) const;
   // ANTLR counts code points; this maps a code point index to a byte offset.
-  uint32_t ByteOffsetOfCodePoint(size_t code_point_index) const;
+  // Inline: the tree builder asks twice per token.
+  uint32_t ByteOffsetOfCodePoint(size_t code_point_index) const {
+    if (code_point_offsets_.empty()) {
+      return static_cast<uint32_t>(code_point_index < text_.size() ? code_point_index : text_.size());
+    }
+    if (code_point_index >= code_point_offsets_.size()) return static_cast<uint32_t>(text_.size());
+    return code_point_offsets_[code_point_index];
+  }
 
  private:
   std::string path_;
