@@ -647,26 +647,33 @@ Expected<GitRefs> ListGitRefs(git_repository* repo, const std::filesystem::path&
 
 }  // namespace
 
-Status CopyToGit(Store& store, const std::filesystem::path& git_dir,
-                 const std::vector<ObjectId>& tips) {
+namespace {
+
+// Opens the object database of the git repository at `git_dir` (holding
+// libgit2's global state meanwhile) and runs `copy` on it.
+template <typename Copy>
+Status WithGitOdb(const std::filesystem::path& git_dir, Copy&& copy) {
   const Libgit2 libgit2;
   CLIVE_RETURN_IF_ERROR(libgit2.status());
   auto repo = OpenGitRepository(git_dir);
   if (!repo) return repo.status();
   auto odb = RepositoryOdb(repo->get(), git_dir);
   if (!odb) return odb.status();
-  return PackInto(store, odb->get(), git_dir, tips, /*leftovers=*/{});
+  return copy(odb->get());
+}
+
+}  // namespace
+
+Status CopyToGit(Store& store, const std::filesystem::path& git_dir,
+                 const std::vector<ObjectId>& tips) {
+  return WithGitOdb(git_dir, [&](git_odb* odb) { return PackInto(store, odb, git_dir, tips, /*leftovers=*/{}); });
 }
 
 Status CopyFromGit(Store& store, const std::filesystem::path& git_dir,
                    const std::vector<ObjectId>& tips) {
-  const Libgit2 libgit2;
-  CLIVE_RETURN_IF_ERROR(libgit2.status());
-  auto repo = OpenGitRepository(git_dir);
-  if (!repo) return repo.status();
-  auto odb = RepositoryOdb(repo->get(), git_dir);
-  if (!odb) return odb.status();
-  return CopyObjectsFromGit(store, odb->get(), git_dir, tips, /*leftovers=*/{});
+  return WithGitOdb(git_dir, [&](git_odb* odb) {
+    return CopyObjectsFromGit(store, odb, git_dir, tips, /*leftovers=*/{});
+  });
 }
 
 Expected<ObjectId> ResolveGitRevision(const std::filesystem::path& git_dir,

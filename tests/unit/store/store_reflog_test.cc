@@ -5,21 +5,8 @@
 namespace clive::store {
 namespace {
 
-class ReflogTest : public StoreTest {
+class ReflogTest : public StoreWithBlobsTest {
  protected:
-  void SetUp() override {
-    StoreTest::SetUp();
-    store_ = Open();
-    ASSERT_TRUE(store_);
-    for (const char* content : {"one", "two", "three"}) {
-      ASSERT_OK_AND_ASSIGN(ObjectId id, store_->WriteObject(ObjectType::kBlob, content));
-      ids_.push_back(id);
-    }
-  }
-  void TearDown() override {
-    store_.reset();
-    StoreTest::TearDown();
-  }
   std::vector<ReflogEntry> Log(std::string_view name) {
     auto log = store_->ReadReflog(name);
     EXPECT_TRUE(log.ok()) << log.status().ToString();
@@ -30,8 +17,6 @@ class ReflogTest : public StoreTest {
     body(internal::StoreRepository(*store_));
   }
 
-  std::unique_ptr<Store> store_;
-  std::vector<ObjectId> ids_;
 };
 
 // "old new message" of every entry, oldest first, with short ids.

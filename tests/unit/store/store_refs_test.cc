@@ -4,29 +4,14 @@
 namespace clive::store {
 namespace {
 
-class RefsTest : public StoreTest {
+class RefsTest : public StoreWithBlobsTest {
  protected:
-  void SetUp() override {
-    StoreTest::SetUp();
-    store_ = Open();
-    ASSERT_TRUE(store_);
-    for (const char* content : {"one", "two", "three"}) {
-      ASSERT_OK_AND_ASSIGN(ObjectId id, store_->WriteObject(ObjectType::kBlob, content));
-      ids_.push_back(id);
-    }
-  }
-  void TearDown() override {
-    store_.reset();
-    StoreTest::TearDown();
-  }
   ObjectId MustRead(std::string_view name) {
     auto id = store_->ReadRef(name);
     EXPECT_TRUE(id.ok()) << id.status().ToString();
     return id.ok() ? *id : ObjectId();
   }
 
-  std::unique_ptr<Store> store_;
-  std::vector<ObjectId> ids_;
 };
 
 TEST_F(RefsTest, CreateReadAndListByPrefix) {

@@ -123,5 +123,27 @@ class StoreTest : public ::testing::Test {
   fs::path dir_;
 };
 
+// An open store holding three blobs ("one", "two", "three"), for the ref and
+// reflog tests.
+class StoreWithBlobsTest : public StoreTest {
+ protected:
+  void SetUp() override {
+    StoreTest::SetUp();
+    store_ = Open();
+    ASSERT_TRUE(store_);
+    for (const char* content : {"one", "two", "three"}) {
+      ASSERT_OK_AND_ASSIGN(ObjectId id, store_->WriteObject(ObjectType::kBlob, content));
+      ids_.push_back(id);
+    }
+  }
+  void TearDown() override {
+    store_.reset();
+    StoreTest::TearDown();
+  }
+
+  std::unique_ptr<Store> store_;
+  std::vector<ObjectId> ids_;
+};
+
 }  // namespace
 }  // namespace clive::store
