@@ -19,6 +19,9 @@ struct Scalar {
     duration @4 :Int64;  # milliseconds
     enumCase @5 :EnumCase;
     null @6 :Void;
+    float @7 :Float64;
+    path @8 :Text;
+    ref @9 :Text;        # the referenced cell's address, "a.b.name"
   }
 }
 

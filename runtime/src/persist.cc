@@ -77,8 +77,12 @@ std::string EncodeScalar(const Value& v) {
       break;
     }
     case ValueKind::kNull: scalar.setNull(); break;
+    case ValueKind::kFloat: scalar.setFloat(v.real); break;
+    case ValueKind::kPath: scalar.setPath(capnp::Text::Reader(v.text.data(), v.text.size())); break;
+    case ValueKind::kRef: scalar.setRef(capnp::Text::Reader(v.text.data(), v.text.size())); break;
     case ValueKind::kRecord:
-    case ValueKind::kList: break;  // records and lists are trees, never scalars
+    case ValueKind::kList:
+    case ValueKind::kMap: break;  // trees, never scalars
   }
   return CanonicalBytes(scalar.asReader());
 }
@@ -95,6 +99,9 @@ Expected<Value> DecodeScalar(std::string_view bytes) {
       case schema::Scalar::SIZE: return Value::Size(s.getSize());
       case schema::Scalar::DURATION: return Value::Duration(s.getDuration());
       case schema::Scalar::NULL_: return Value::Null();
+      case schema::Scalar::FLOAT: return Value::Float(s.getFloat());
+      case schema::Scalar::PATH: return Value::Path(std::string(s.getPath().cStr(), s.getPath().size()));
+      case schema::Scalar::REF: return Value::Ref(std::string(s.getRef().cStr(), s.getRef().size()));
       case schema::Scalar::ENUM_CASE: {
         auto e = s.getEnumCase();
         return Value::Enum(std::string(e.getType().cStr(), e.getType().size()),
@@ -151,6 +158,7 @@ class ObjectBatch {
   // Records become trees (one entry per field or element, plus `.clive`),
   // everything else one blob.
   Expected<store::ObjectId> AddValue(const Value& value) {
+    if (value.kind == ValueKind::kMap) return Status::InvalidArgument("maps cannot be stored yet");
     if (!IsTree(value)) return Add(store::ObjectType::kBlob, EncodeScalar(value));
     std::vector<store::TreeEntry> entries;
     auto header = Add(store::ObjectType::kBlob, EncodeHeader(value.text, FieldNames(value)));

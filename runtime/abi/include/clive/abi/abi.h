@@ -9,6 +9,18 @@
 //   enum                            -> i64 case index
 //   T? with T a pointer above       -> the pointer, or null
 //   T? with T an i64 above          -> pointer to an 8-byte box, or null
+//   Float                           -> i64 holding the IEEE double's bits
+//   Path                            -> as String (the path's text)
+//   Map<K, V>                       -> pointer to {i64 length; i64 kv[2*length]}:
+//                                      key, value, key, value..., sorted by key
+//                                      (Int/Size/Duration/enum numerically,
+//                                      Float numerically, String/Path bytewise,
+//                                      Bool false<true), keys unique
+//   function value (lambda)         -> pointer to a closure {ptr code; i64
+//                                      captures[]}; code has the signature
+//                                      i1(ptr ctx, ptr out, ptr closure, args...)
+//   ref<T>                          -> pointer to a String holding the address
+//                                      of the referenced cell ("a.b.name")
 // Everything a cell allocates lives in the evaluation's Context arena.
 #pragma once
 
