@@ -12,8 +12,36 @@ namespace clive::compiler {
 std::string CellFunctionName(const std::string& unit, std::string_view cell) {
   return unit + ".cell." + std::string(cell);
 }
-std::string CellSlotName(const std::string& unit, std::string_view cell) {
-  return unit + ".slot." + std::string(cell);
+
+namespace {
+std::string LinkModule(const std::string& module_path) {
+  return kLinkPrefix + (module_path.empty() ? std::string("_root") : module_path);
+}
+}  // namespace
+
+std::string LinkSlotName(const std::string& module_path, std::string_view cell) {
+  return LinkModule(module_path) + ".slot." + std::string(cell);
+}
+std::string LinkFunctionName(const std::string& module_path, uint32_t index) {
+  return LinkModule(module_path) + ".fn." + std::to_string(index);
+}
+std::string ExportedFunctionName(const std::string& unit, uint32_t index) {
+  return unit + ".fn." + std::to_string(index);
+}
+
+namespace {
+bool IsExportable(const Program& program, const FunctionInfo& fn) {
+  return !fn.builtin && fn.type_params.empty() && !program.types.IsGeneric(fn.result) &&
+         fn.result != TypeTable::kError;
+}
+}  // namespace
+
+std::vector<uint32_t> ExportedFunctions(const Program& program, const CheckedModule& module) {
+  std::vector<uint32_t> result;
+  for (uint32_t f = 0; f < module.functions.size(); ++f) {
+    if (IsExportable(program, module.functions[f])) result.push_back(f);
+  }
+  return result;
 }
 
 std::string UnitName(const CheckedModule& module) {
@@ -45,14 +73,14 @@ Lowering::Lowering(const Program& program, const CheckedModule& module, llvm::LL
 
 Expected<std::unique_ptr<llvm::Module>> Lowering::Run() {
   DeclareRuntime();
-  for (const Cell& cell : m_->cells) {
-    // The module owns its globals; getOrInsertGlobal creates them in place.
-    auto* slot = llvm::cast<llvm::GlobalVariable>(module_->getOrInsertGlobal(CellSlotName(unit_, cell.name), i64_));
-    slot->setInitializer(llvm::ConstantInt::get(i64_, 0));
-    slot->setAlignment(llvm::Align(8));
-    slots_.push_back(slot);
-  }
+  for (const Cell& cell : m_->cells) slots_.push_back(LinkWord(LinkSlotName(m_->path, cell.name)));
   for (uint32_t c = 0; c < m_->cells.size(); ++c) LowerCell(c);
+  // Every exportable function, called here or not: other units call it
+  // through the link table.
+  for (uint32_t f : ExportedFunctions(program_, *m_)) {
+    const FunctionInfo& fn = m_->functions[f];
+    GetFunction(fn, tree_->exprs[tree_->fn_decls[fn.decl].body]);
+  }
   // Function bodies, each in its own module's context; lowering one may
   // queue more.
   while (!pending_bodies_.empty() && !unsupported_) {
@@ -62,6 +90,13 @@ Expected<std::unique_ptr<llvm::Module>> Lowering::Run() {
   }
   if (unsupported_) return Status::EvaluationError("the JIT cannot run this module yet");
   return std::move(module_);
+}
+
+llvm::GlobalVariable* Lowering::LinkWord(const std::string& name) {
+  // A declaration: the JIT resolves it to the word in its link table.
+  auto* word = llvm::cast<llvm::GlobalVariable>(module_->getOrInsertGlobal(name, i64_));
+  word->setAlignment(llvm::Align(8));
+  return word;
 }
 
 void Lowering::DeclareRuntime() {
@@ -143,7 +178,7 @@ void Lowering::PropagateFailure(llvm::Value* ok) {
 llvm::Function* Lowering::GetFunction(const FunctionInfo& fn, const lang::Expr& at) {
   auto key = std::make_pair(fn.module, static_cast<uint32_t>(&fn - program_.module(fn.module).functions.data()));
   if (auto it = functions_.find(key); it != functions_.end()) return it->second;
-  if (fn.builtin || !fn.type_params.empty() || types_.IsGeneric(fn.result) || fn.result == TypeTable::kError) {
+  if (!IsExportable(program_, fn)) {
     NotYet(at);  // prelude built-ins and generic functions come next
     return nullptr;
   }
@@ -153,12 +188,28 @@ llvm::Function* Lowering::GetFunction(const FunctionInfo& fn, const lang::Expr& 
   for (const FunctionParam& p : fn.params) params.push_back(ValueType(p.type));
   auto* type = llvm::FunctionType::get(llvm::Type::getInt1Ty(ctx_), params, false);
   const CheckedModule& owner = program_.module(fn.module);
-  std::string name = "fn." + (owner.path.empty() ? std::string("_root") : owner.path) + "." +
+  if (fn.module == unit_module_) {
+    // Defined here and exported, for other units to call through the link table.
+    auto* function = llvm::Function::Create(type, llvm::GlobalValue::ExternalLinkage,
+                                            ExportedFunctionName(unit_, key.second), *module_);
+    functions_[key] = function;
+    pending_bodies_.emplace_back(&fn, function);
+    return function;
+  }
+  // Another module's function: a thunk that calls whatever address its link
+  // word holds now, so the callee's module can be replaced under this unit.
+  std::string name = "thunk." + (owner.path.empty() ? std::string("_root") : owner.path) + "." +
                      std::string(fn.name) + "." + std::to_string(key.second);
-  auto* function = llvm::Function::Create(type, llvm::GlobalValue::InternalLinkage, name, *module_);
-  functions_[key] = function;
-  pending_bodies_.emplace_back(&fn, function);
-  return function;
+  auto* thunk = llvm::Function::Create(type, llvm::GlobalValue::InternalLinkage, name, *module_);
+  functions_[key] = thunk;
+  llvm::IRBuilder<> body(llvm::BasicBlock::Create(ctx_, "entry", thunk));
+  llvm::Value* target = body.CreateLoad(ptr_, LinkWord(LinkFunctionName(owner.path, key.second)));
+  std::vector<llvm::Value*> args;
+  for (llvm::Argument& arg : thunk->args()) args.push_back(&arg);
+  llvm::CallInst* call = body.CreateCall(type, target, args);
+  call->setTailCall();
+  body.CreateRet(call);
+  return thunk;
 }
 
 void Lowering::LowerFunctionBody(const FunctionInfo& fn, llvm::Function* function) {
@@ -363,10 +414,8 @@ llvm::Value* Lowering::LoadCell(const SymbolRef& ref, std::string_view name) {
   const CheckedModule& owner = program_.module(ref.module);
   llvm::Type* type = ValueType(owner.cells[ref.index].type);
   if (ref.module == unit_module_) return b_.CreateLoad(type, slots_[ref.index], std::string(name));
-  // Another module's cell: its unit is loaded first and exports the slot.
-  auto* slot = llvm::cast<llvm::GlobalVariable>(
-      module_->getOrInsertGlobal(CellSlotName(UnitName(owner), owner.cells[ref.index].name), i64_));
-  return b_.CreateLoad(type, slot, std::string(name));
+  // Another module's cell, evaluated before this one (Program::order).
+  return b_.CreateLoad(type, LinkWord(LinkSlotName(owner.path, owner.cells[ref.index].name)), std::string(name));
 }
 
 Expected<std::unique_ptr<llvm::Module>> Lower(const Program& program, const CheckedModule& module,

@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "clive/compiler/checker.h"
 #include "llvm/IR/LLVMContext.h"
@@ -14,15 +15,28 @@ namespace clive::compiler {
 // module never collides with its previous code.
 std::string UnitName(const CheckedModule& module);
 
-// Symbol names of cell `cell` in unit `unit`: the function that evaluates it
-// and the global slot that holds its value.
+// The function that evaluates cell `cell` in unit `unit`.
 std::string CellFunctionName(const std::string& unit, std::string_view cell);
-std::string CellSlotName(const std::string& unit, std::string_view cell);
+
+// Link-table symbols (see clive/compiler/jit.h), named by module path rather
+// than unit, so that they survive the module's replacement: the word holding
+// a cell's value, and the word holding the address of function `index`.
+inline constexpr const char* kLinkPrefix = "clive.link.";
+std::string LinkSlotName(const std::string& module_path, std::string_view cell);
+std::string LinkFunctionName(const std::string& module_path, uint32_t index);
+
+// The functions of `module` its unit exports (through the link table) to
+// other modules' code: every function that is neither generic nor built in.
+// Generic functions are instantiated in their callers' units instead.
+std::vector<uint32_t> ExportedFunctions(const Program& program, const CheckedModule& module);
+std::string ExportedFunctionName(const std::string& unit, uint32_t index);
 
 // Every cell becomes `i1 @<unit>.cell.<name>(ptr %ctx)`, which computes the
-// value, stores it in `@<unit>.slot.<name>` and returns false after a runtime
+// value, stores it in its link-table word and returns false after a runtime
 // error (reported through clive_rt_fail). A cell that reads another cell loads
-// that cell's slot, so cells are evaluated in CheckedModule::eval_order.
+// that cell's word, so cells are evaluated in CheckedModule::eval_order.
+// A call of another module's function loads the function's address from its
+// link-table word (through a small thunk in the calling unit).
 // Constructs the JIT cannot run yet are reported as E0199 diagnostics; the
 // result is then an error.
 Expected<std::unique_ptr<llvm::Module>> Lower(const Program& program, const CheckedModule& module,

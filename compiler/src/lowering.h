@@ -6,12 +6,13 @@
 // word (an i64 or a pointer), which is what lets a builder keep field values
 // in a plain vector and a call pass any argument the same way.
 //
-// Functions are compiled into the unit of every module that calls them
-// (internal linkage), bodies in the context of the module that declares
-// them. A unit therefore never depends on another unit's functions, only on
-// its cells' slots, which keeps units independently replaceable. Generic
+// A module's functions are compiled into its own unit and exported; other
+// units call them through thunks that load the callee's address from the link
+// table (clive/compiler/jit.h), and read other modules' cells from their
+// link-table words, which keeps units independently replaceable. Generic
 // functions are not lowered yet (E0199); the plan is monomorphization per
-// instantiation, since every value is one word and instantiations are few.
+// instantiation in the calling unit, since every value is one word and
+// instantiations are few (their bodies are part of the module's interface).
 #pragma once
 
 #include <deque>
@@ -39,6 +40,7 @@ class Lowering {
 
   // --- lower.cc ---
   void DeclareRuntime();
+  llvm::GlobalVariable* LinkWord(const std::string& name);
   llvm::FunctionCallee Declare(const char* name, llvm::Type* ret, std::vector<llvm::Type*> params);
   llvm::Type* ValueType(TypeId type) const;
   bool IsWord(TypeId type) const { return ValueType(type) == i64_; }

@@ -1,19 +1,15 @@
 #include "clive/runtime/evaluate.h"
 
-#include <algorithm>
 #include <cstring>
 
 #include "clive/abi/abi.h"
 #include "clive/runtime/error_codes.h"
 
 namespace clive::runtime {
-namespace {
 
 using compiler::TypeKind;
 using compiler::TypeTable;
 
-// Copies the value of type `type` held in the 64-bit `slot` out of JIT memory
-// (layouts are described in clive/abi/abi.h).
 Value Extract(const TypeTable& types, compiler::TypeId type, uint64_t slot) {
   switch (types.kind(type)) {
     case TypeKind::kInt: return Value::Int(static_cast<int64_t>(slot));
@@ -78,37 +74,6 @@ lang::Diagnostic RuntimeDiagnostic(const compiler::Program& program, const compi
   lang::Diagnostic d{lang::Severity::kError, code, file, {failure.begin, failure.end}, message, {}};
   d.notes.push_back({module.file.get(), cell.name_range, "while evaluating `" + std::string(cell.name) + "`"});
   return d;
-}
-
-}  // namespace
-
-Expected<ModuleEvaluation> EvaluateModule(const compiler::Program& program,
-                                          const compiler::CheckedModule& module,
-                                          compiler::LoadedModule& code, abi::Context& context,
-                                          std::vector<compiler::CellId>& failed) {
-  ModuleEvaluation result;
-  auto has_failed = [&](const compiler::CellId& id) {
-    return std::find(failed.begin(), failed.end(), id) != failed.end();
-  };
-  for (uint32_t c : module.eval_order) {
-    const compiler::Cell& cell = module.cells[c];
-    bool blocked = false;
-    for (const compiler::CellId& dep : cell.reads) blocked = blocked || has_failed(dep);
-    if (blocked) {
-      failed.push_back({module.id, c});  // its input failed, which was reported already
-      continue;
-    }
-    auto compiled = code.Cell(cell.name);
-    if (!compiled.ok()) return compiled.status();
-    context.ClearFailure();
-    if (!compiled->evaluate(&context)) {
-      failed.push_back({module.id, c});
-      result.errors.push_back(RuntimeDiagnostic(program, module, cell, *context.failure()));
-      continue;
-    }
-    result.cells.push_back({c, Extract(program.types, cell.type, *compiled->slot)});
-  }
-  return result;
 }
 
 }  // namespace clive::runtime

@@ -6,7 +6,7 @@
 
 #include "clive/compiler/checker.h"
 #include "clive/compiler/jit.h"
-#include "clive/runtime/evaluate.h"
+#include "clive/runtime/engine.h"
 
 namespace clive::runtime {
 namespace fs = std::filesystem;
@@ -98,14 +98,6 @@ Expected<fs::path> FindStore(const fs::path& start) {
                           " or any parent directory; run `clivec run` first or pass --store");
 }
 
-namespace {
-
-std::string CellAddress(const std::string& module_path, std::string_view cell) {
-  return module_path.empty() ? std::string(cell) : module_path + "." + std::string(cell);
-}
-
-}  // namespace
-
 compiler::SearchPath SearchPathFor(const Workspace& workspace) {
   compiler::SearchPath search;
   search.roots.push_back(workspace.root);
@@ -124,78 +116,13 @@ Expected<CheckReport> CheckWorkspace(const Workspace& workspace) {
 }
 
 Expected<RunReport> Run(const RunOptions& options) {
-  auto ws = DiscoverWorkspace(options.target);
-  if (!ws.ok()) return ws.status();
-  RunReport report;
-  report.store_dir = options.store_dir.value_or(ws->root / kStoreDirName);
-  auto store = store::Store::Open(report.store_dir);
-  if (!store.ok()) return store.status();
-
-  auto checked = CheckWorkspace(*ws);
-  if (!checked.ok()) return checked.status();
-  report.program = std::move(checked->program);
-  report.diagnostics = std::move(checked->diagnostics);
-  // Evaluation needs a program without errors: a module's code may read any
-  // module it imports.
-  if (checked->error_count > 0) return report;
-
-  const compiler::Program& program = *report.program;
-  auto jit = compiler::Jit::Create();
-  if (!jit.ok()) return jit.status();
-  // Every module stays loaded until all are evaluated: cells read the
-  // slots of the modules they import.
-  std::vector<std::unique_ptr<compiler::LoadedModule>> loaded;
-  std::vector<compiler::CellId> failed;
-  abi::Context context;  // one arena: cells point into their imports' values
-  struct Pending {
-    std::string module_path;
-    uint32_t cell;
-    CellUpdate update;
-    std::string type;
-  };
-  std::vector<Pending> pending;
-  for (compiler::ModuleId id : program.order()) {
-    const compiler::CheckedModule& module = program.module(id);
-    auto source_blob = (*store)->WriteObject(store::ObjectType::kBlob, module.file->text());
-    if (!source_blob.ok()) return source_blob.status();
-    lang::DiagnosticSink sink;
-    auto code = (*jit)->Load(program, module, sink);
-    for (const auto& d : sink.diagnostics()) report.diagnostics.push_back(d);
-    if (!code.ok()) {
-      if (sink.has_errors()) break;  // reported as diagnostics
-      return code.status();
-    }
-    auto evaluation = EvaluateModule(program, module, **code, context, failed);
-    if (!evaluation.ok()) return evaluation.status();
-    loaded.push_back(std::move(*code));
-    for (auto& d : evaluation->errors) report.diagnostics.push_back(std::move(d));
-    for (EvaluatedCell& cell : evaluation->cells) {
-      const compiler::Cell& info = module.cells[cell.cell];
-      pending.push_back({module.path, cell.cell,
-                         {CellAddress(module.path, info.name), std::move(cell.value), *source_blob},
-                         program.types.Name(info.type)});
-    }
-  }
-  // Report module by module (by path), cells in source order.
-  std::sort(pending.begin(), pending.end(), [](const Pending& a, const Pending& b) {
-    return std::tie(a.module_path, a.cell) < std::tie(b.module_path, b.cell);
-  });
-  std::vector<CellUpdate> updates;
-  for (Pending& p : pending) updates.push_back(std::move(p.update));
-
-  bool has_errors = std::any_of(report.diagnostics.begin(), report.diagnostics.end(),
-                                [](const lang::Diagnostic& d) { return d.severity == lang::Severity::kError; });
-  std::vector<CommittedCell> committed(updates.size());
-  if (!has_errors) {
-    auto result = CommitCells(**store, updates);
-    if (!result.ok()) return result.status();
-    committed = std::move(*result);
-    report.committed = true;
-  }
-  for (size_t i = 0; i < updates.size(); ++i) {
-    report.cells.push_back({updates[i].address, pending[i].type, std::move(updates[i].value), committed[i]});
-  }
-  return report;
+  EngineOptions engine_options;
+  engine_options.target = options.target;
+  engine_options.store_dir = options.store_dir;
+  engine_options.use_object_cache = options.use_object_cache;
+  auto engine = Engine::Open(engine_options);
+  if (!engine.ok()) return engine.status();
+  return (*engine)->Update(/*all_cells=*/true);
 }
 
 }  // namespace clive::runtime

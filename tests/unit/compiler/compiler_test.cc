@@ -5,6 +5,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <optional>
 
 #include "clive/compiler/checker.h"
 #include "clive/compiler/jit.h"
@@ -103,7 +105,7 @@ class JitTest : public ::testing::Test {
   // Runs every cell of `text` and returns the raw slot of cell `name`.
   uint64_t Eval(const Compiled& c, std::string_view name, abi::Context& ctx, bool expect_ok = true) {
     lang::DiagnosticSink sink;
-    auto loaded = jit_->Load(*c.program, *c.module, sink);
+    auto loaded = jit_->Load(*c.program, *c.module, /*cache_key=*/"", sink);
     EXPECT_TRUE(loaded.ok()) << loaded.status().message();
     uint64_t result = 0;
     for (uint32_t cell : c.module->eval_order) {
@@ -205,6 +207,110 @@ TEST(Checker, OverlayReplacesFilesOnDisk) {
   EXPECT_EQ(sink.diagnostics()[0].code, "E0102");
   EXPECT_NE((*program)->Find("extra"), nullptr);
   fs::remove_all(root);
+}
+
+// Two modules on disk: `lib` with a function and a cell, the root module
+// calling and reading them. Returns the checked program.
+std::unique_ptr<Program> CheckTwoModules(const std::filesystem::path& root, const std::string& lib_text) {
+  std::filesystem::create_directories(root / "lib");
+  std::ofstream(root / "clive.cl") << "import lib.{twice, base}\nval a = twice(base)\n";
+  std::ofstream(root / "lib" / "clive.cl") << lib_text;
+  lang::DiagnosticSink sink;
+  auto program = CheckProgram({{"", root / "clive.cl"}}, SearchPath{{root}}, sink);
+  EXPECT_TRUE(program.ok());
+  EXPECT_FALSE(sink.has_errors());
+  return program.ok() ? std::move(*program) : nullptr;
+}
+
+class InMemoryCache : public ObjectCache {
+ public:
+  std::optional<std::string> Get(const std::string& key) override {
+    auto it = objects.find(key);
+    if (it == objects.end()) return std::nullopt;
+    return it->second;
+  }
+  void Put(const std::string& key, std::string object) override { objects[key] = std::move(object); }
+  std::map<std::string, std::string> objects;
+};
+
+// The point of the link table: a module is replaced while the module that
+// calls it stays loaded, and the caller runs the new code.
+TEST(JitLinking, ReplacedModuleIsCalledThroughTheLinkTable) {
+  namespace fs = std::filesystem;
+  fs::path root = fs::temp_directory_path() / ("clive-link-" + std::to_string(::getpid()));
+  fs::remove_all(root);
+  auto v1 = CheckTwoModules(root, "fn twice(n: Int): Int = n * 2\nval base = 10\n");
+  auto jit = Jit::Create();
+  ASSERT_TRUE(jit.ok());
+  lang::DiagnosticSink sink;
+  const CheckedModule& lib1 = *v1->Find("lib");
+  const CheckedModule& main1 = *v1->Find("");
+  auto lib_code = (*jit)->Load(*v1, lib1, "", sink);
+  ASSERT_TRUE(lib_code.ok()) << lib_code.status().message();
+  auto main_code = (*jit)->Load(*v1, main1, "", sink);
+  ASSERT_TRUE(main_code.ok()) << main_code.status().message();
+  abi::Context ctx;
+  auto run = [&](LoadedModule& code, std::string_view cell) {
+    auto compiled = code.Cell(cell);
+    EXPECT_TRUE(compiled.ok());
+    EXPECT_TRUE(compiled->evaluate(&ctx));
+    return *compiled->slot;
+  };
+  run(**lib_code, "base");
+  EXPECT_EQ(run(**main_code, "a"), 20u);
+
+  // A body-only change: same interface, so the caller is not recompiled.
+  auto v2 = CheckTwoModules(root, "fn twice(n: Int): Int = n * 3\nval base = 10\n");
+  lib_code->reset();  // the old code goes away first
+  auto lib_code2 = (*jit)->Load(*v2, *v2->Find("lib"), "", sink);
+  ASSERT_TRUE(lib_code2.ok()) << lib_code2.status().message();
+  run(**lib_code2, "base");
+  EXPECT_EQ(run(**main_code, "a"), 30u);
+  EXPECT_EQ((*jit)->stats().compiled, 3u);
+  EXPECT_EQ((*jit)->stats().unloaded, 1u);
+  std::vector<std::string> none(v2->size());
+  EXPECT_EQ(InterfaceHash(*v1, lib1, none), InterfaceHash(*v2, *v2->Find("lib"), none));
+  fs::remove_all(root);
+}
+
+TEST(JitLinking, InterfaceHashSeesSignaturesDefaultsAndGenericBodies) {
+  auto hash = [](std::string text) {
+    lang::DiagnosticSink sink;
+    auto program = CheckSource("t.cl", std::move(text), sink);
+    EXPECT_FALSE(sink.has_errors());
+    const CheckedModule& m = program->module(program->order().back());
+    return InterfaceHash(*program, m, std::vector<std::string>(program->size()));
+  };
+  std::string base = hash("type T { x: Int = 1 }\nfn f(a: Int): Int = a + 1\nval v = 1\n");
+  EXPECT_EQ(base, hash("type T { x: Int = 1 }\nfn f(a: Int): Int = a + 2\nval v = 2\n"));
+  EXPECT_NE(base, hash("type T { x: Int = 2 }\nfn f(a: Int): Int = a + 1\nval v = 1\n"));
+  EXPECT_NE(base, hash("type T { x: Int = 1 }\nfn f(a: Int, b: Int = 0): Int = a + 1\nval v = 1\n"));
+  EXPECT_NE(base, hash("type T { x: Int = 1 }\nfn f(a: Int): Int = a + 1\nval v = \"1\"\n"));
+}
+
+TEST(JitCache, SecondJitLoadsObjectsWithoutCodegen) {
+  auto c = CheckText("type R { n: Int = 4 }\nval r = R { }\nval x = r.n * 10\n");
+  ASSERT_FALSE(c->sink.has_errors());
+  InMemoryCache cache;
+  std::string key = ObjectCacheKey(*c->module, "");
+  for (int round = 0; round < 2; ++round) {
+    auto jit = Jit::Create(&cache);
+    ASSERT_TRUE(jit.ok());
+    lang::DiagnosticSink sink;
+    auto code = (*jit)->Load(*c->program, *c->module, key, sink);
+    ASSERT_TRUE(code.ok()) << code.status().message();
+    EXPECT_EQ((*code)->from_cache(), round == 1);
+    EXPECT_EQ((*jit)->stats().compiled, round == 0 ? 1u : 0u);
+    abi::Context ctx;
+    for (uint32_t cell : c->module->eval_order) {
+      auto compiled = (*code)->Cell(c->module->cells[cell].name);
+      ASSERT_TRUE(compiled.ok());
+      ASSERT_TRUE(compiled->evaluate(&ctx));
+    }
+    EXPECT_EQ(*(*code)->Cell("x")->slot, 40u);
+  }
+  EXPECT_EQ(cache.objects.size(), 1u);
+  EXPECT_NE(ObjectCacheKey(*c->module, "lib 1234\n"), key);
 }
 
 }  // namespace

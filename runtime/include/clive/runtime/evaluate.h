@@ -1,4 +1,5 @@
-// Evaluating a module's cells with its JIT-compiled code.
+// Reading what JIT-compiled cells computed (see runtime/engine.h for who
+// evaluates them and when).
 #pragma once
 
 #include <vector>
@@ -10,25 +11,12 @@
 
 namespace clive::runtime {
 
-struct EvaluatedCell {
-  uint32_t cell = 0;  // index into CheckedModule::cells
-  Value value;
-};
+// Copies the value of type `type` held in the 64-bit `slot` out of JIT memory
+// (layouts are described in clive/abi/abi.h).
+Value Extract(const compiler::TypeTable& types, compiler::TypeId type, uint64_t slot);
 
-struct ModuleEvaluation {
-  std::vector<EvaluatedCell> cells;        // in evaluation order
-  std::vector<lang::Diagnostic> errors;    // runtime errors (E03xx)
-};
-
-// Runs every cell of `module` in dependency order. A cell that fails (or
-// reads a cell that failed, in any module: `failed` collects them across
-// modules) yields a diagnostic instead of a value; the other cells still run.
-// Values are copied out of JIT memory, so they outlive `code`. `context`
-// holds what cells allocate; it must outlive every module evaluated with it,
-// since a module's cells point into the values of the modules it imports.
-Expected<ModuleEvaluation> EvaluateModule(const compiler::Program& program,
-                                          const compiler::CheckedModule& module,
-                                          compiler::LoadedModule& code, abi::Context& context,
-                                          std::vector<compiler::CellId>& failed);
+// The diagnostic for a runtime failure while evaluating `cell` of `module`.
+lang::Diagnostic RuntimeDiagnostic(const compiler::Program& program, const compiler::CheckedModule& module,
+                                   const compiler::Cell& cell, const abi::Failure& failure);
 
 }  // namespace clive::runtime

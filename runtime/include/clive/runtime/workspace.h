@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "clive/compiler/checker.h"
+#include "clive/compiler/jit.h"
 #include "clive/lang/diagnostics.h"
 #include "clive/runtime/persist.h"
 #include "clive/runtime/value.h"
@@ -41,6 +42,7 @@ Expected<std::filesystem::path> FindStore(const std::filesystem::path& start);
 struct RunOptions {
   std::filesystem::path target;
   std::optional<std::filesystem::path> store_dir;  // default: <root>/.clive
+  bool use_object_cache = true;
 };
 
 // Where imports are looked up: the workspace root, then the stdlib
@@ -62,13 +64,32 @@ struct CellResult {
   CommittedCell commit;
 };
 
+// Why a module's code was (re)loaded, for --explain.
+struct ModuleLoad {
+  std::string module;       // module path ("" for the root module)
+  std::string reason;       // "new", "source changed", "interface of a.b changed"
+  bool from_cache = false;  // true: no code generation ran
+};
+
+// Why a cell was evaluated, and whether its value changed.
+struct CellEvaluation {
+  std::string address;
+  std::string reason;  // "new", "a.b recompiled", "reads a.x, which changed", ...
+  enum class Outcome { kChanged, kUnchanged, kFailed, kBlocked } outcome = Outcome::kChanged;
+};
+
 struct RunReport {
   std::filesystem::path store_dir;
+  std::vector<ModuleLoad> loads;              // in load order
+  std::vector<std::string> unloaded;          // modules that left the program
+  std::vector<CellEvaluation> evaluations;    // in evaluation order
+  compiler::JitStats jit;                     // totals since the engine started
   // Owns the files that `diagnostics` point into.
   std::unique_ptr<compiler::Program> program;
   std::vector<lang::Diagnostic> diagnostics;
   std::vector<CellResult> cells;  // module by module, cells in source order
   bool committed = false;         // false when any diagnostic is an error
+  size_t changed_commits = 0;     // cell commits written by this update
 };
 
 // Evaluates the workspace and, if every module checks and evaluates without
