@@ -29,55 +29,6 @@ std::string Plural(size_t n, const char* noun) {
 
 }  // namespace
 
-int RunCommand(const RunFlags& flags) {
-  runtime::RunOptions options;
-  options.target = flags.target;
-  if (flags.store) options.store_dir = *flags.store;
-  auto report = runtime::Run(options);
-  if (!report.ok()) return Fail(report.status());
-
-  size_t errors = 0;
-  for (const auto& d : report->diagnostics) errors += d.severity == lang::Severity::kError;
-
-  if (flags.json) {
-    nlohmann::ordered_json out;
-    out["store"] = report->store_dir.string();
-    out["committed"] = report->committed;
-    out["cells"] = nlohmann::ordered_json::array();
-    for (const auto& cell : report->cells) {
-      nlohmann::ordered_json c;
-      c["cell"] = cell.address;
-      c["type"] = cell.type;
-      c["value"] = runtime::ToJson(cell.value);
-      if (report->committed) {
-        c["ref"] = cell.commit.ref;
-        c["id"] = cell.commit.value_id.Hex();
-        c["commit"] = cell.commit.commit_id.Hex();
-        c["changed"] = cell.commit.changed;
-      }
-      out["cells"].push_back(std::move(c));
-    }
-    out["diagnostics"] = nlohmann::ordered_json::array();
-    for (const auto& d : report->diagnostics) out["diagnostics"].push_back(lsp::ToCliJson(d));
-    std::cout << out.dump(2) << "\n";
-    return errors > 0 ? 1 : 0;
-  }
-
-  for (const auto& d : report->diagnostics) std::cerr << lang::Render(d);
-  for (const auto& cell : report->cells) {
-    std::cout << cell.address << " = " << runtime::Format(cell.value) << "\n";
-  }
-  if (errors > 0) {
-    std::cerr << "clivec: " << Plural(errors, "error") << "; nothing was committed\n";
-    return 1;
-  }
-  size_t changed = 0;
-  for (const auto& cell : report->cells) changed += cell.commit.changed;
-  std::cerr << "clivec: " << Plural(report->cells.size(), "cell") << " in " << report->store_dir.string()
-            << " (" << changed << " changed)\n";
-  return 0;
-}
-
 int CheckCommand(const CheckFlags& flags) {
   auto ws = runtime::DiscoverWorkspace(flags.target);
   if (!ws.ok()) return Fail(ws.status());

@@ -6,14 +6,40 @@
 #include <string>
 #include <vector>
 
+#include "clive/store/store.h"
+
 namespace clive::cli {
+
+// Opens the store named by --store (`flag`), else the nearest .clive above
+// the current directory. It must exist: a typo must not create an empty one.
+Expected<std::unique_ptr<store::Store>> OpenStore(const std::optional<std::string>& flag, bool write);
+
+// --- engine_commands.cc: run, watch, cache ---
 
 struct RunFlags {
   std::string target;
   std::optional<std::string> store;
   bool json = false;
+  bool explain = false;   // why each module was compiled and each cell evaluated
+  bool no_cache = false;  // neither read nor fill the compiled-object cache
 };
 int RunCommand(const RunFlags& flags);
+
+struct WatchFlags {
+  std::string target;
+  std::optional<std::string> store;
+  bool explain = false;
+  int debounce_ms = 50;
+  int max_updates = 0;  // stop after this many updates (0: until interrupted)
+};
+int WatchCommand(const WatchFlags& flags);
+
+struct CacheFlags {
+  std::optional<std::string> store;
+  bool json = false;
+};
+int CacheStatsCommand(const CacheFlags& flags);
+int CacheClearCommand(const CacheFlags& flags);
 
 struct CheckFlags {
   std::string target;

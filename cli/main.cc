@@ -127,6 +127,32 @@ int main(int argc, char** argv) {
   run_cmd->add_option("path", run.target, "Workspace directory or clive.cl file")->required();
   run_cmd->add_option("--store", run.store, "Store directory (default: <workspace>/.clive)");
   run_cmd->add_flag("--json", run.json, "Print cells and diagnostics as JSON");
+  run_cmd->add_flag("--explain", run.explain,
+                    "Say why each module was compiled (or taken from the cache) and each cell evaluated");
+  run_cmd->add_flag("--no-cache", run.no_cache, "Neither use nor fill the compiled-object cache");
+
+  clive::cli::WatchFlags watch;
+  CLI::App* watch_cmd = app.add_subcommand(
+      "watch", "Run a workspace, then keep it live: on every change recompile, re-evaluate and commit only "
+               "what the change affects");
+  watch_cmd->add_option("path", watch.target, "Workspace directory or clive.cl file")->required();
+  watch_cmd->add_option("--store", watch.store, "Store directory (default: <workspace>/.clive)");
+  watch_cmd->add_flag("--explain", watch.explain, "Say why each module was recompiled and each cell evaluated");
+  watch_cmd->add_option("--debounce-ms", watch.debounce_ms,
+                        "Wait this long after the last file event before updating (default 50)");
+  watch_cmd->add_option("--max-updates", watch.max_updates,
+                        "Exit after this many updates, the first run included (default: run until interrupted)");
+
+  clive::cli::CacheFlags cache;
+  CLI::App* cache_cmd = app.add_subcommand("cache", "The compiled-object cache in the store: stats, clear");
+  cache_cmd->require_subcommand(1, 1);
+  CLI::App* cache_stats_cmd = cache_cmd->add_subcommand("stats", "How many compiled modules are cached, and their size");
+  CLI::App* cache_clear_cmd = cache_cmd->add_subcommand("clear", "Remove every cached compiled module");
+  for (CLI::App* sub : {cache_stats_cmd, cache_clear_cmd}) {
+    sub->add_option("--store", cache.store,
+                    "Store directory (default: the nearest .clive above the current directory)");
+  }
+  cache_stats_cmd->add_flag("--json", cache.json, "Print the figures as JSON");
 
   clive::cli::CheckFlags check;
   CLI::App* check_cmd = app.add_subcommand(
@@ -162,10 +188,12 @@ int main(int argc, char** argv) {
     std::cerr << "clivec: unknown command '" << argv[1] << "' (see clivec --help)\n";
     return 2;
   }
-  if (argc > 2 && store_cmd->get_name() == argv[1] && argv[2][0] != '-' &&
-      !IsCommand(*store_cmd, argv[2])) {
-    std::cerr << "clivec: unknown command 'store " << argv[2] << "' (see clivec store --help)\n";
-    return 2;
+  for (CLI::App* group : {store_cmd, cache_cmd}) {
+    if (argc > 2 && group->get_name() == argv[1] && argv[2][0] != '-' && !IsCommand(*group, argv[2])) {
+      std::cerr << "clivec: unknown command '" << argv[1] << " " << argv[2] << "' (see clivec " << argv[1]
+                << " --help)\n";
+      return 2;
+    }
   }
   try {
     app.parse(argc, argv);
@@ -180,6 +208,9 @@ int main(int argc, char** argv) {
   }
 
   if (run_cmd->parsed()) return clive::cli::RunCommand(run);
+  if (watch_cmd->parsed()) return clive::cli::WatchCommand(watch);
+  if (cache_stats_cmd->parsed()) return clive::cli::CacheStatsCommand(cache);
+  if (cache_clear_cmd->parsed()) return clive::cli::CacheClearCommand(cache);
   if (get_cmd->parsed()) return clive::cli::GetCommand(get);
   if (check_cmd->parsed()) return clive::cli::CheckCommand(check);
   if (lsp_cmd->parsed()) return clive::cli::LspCommand();

@@ -47,6 +47,8 @@ int Misuse(std::string_view command, std::string_view message) {
   return 2;
 }
 
+}  // namespace
+
 // Every command but `init` needs an existing store: a typo in --store must
 // not silently create an empty one.
 Expected<std::unique_ptr<Store>> OpenStore(const std::optional<std::string>& flag, bool write) {
@@ -67,6 +69,8 @@ Expected<std::unique_ptr<Store>> OpenStore(const std::optional<std::string>& fla
   }
   return opened;
 }
+
+namespace {
 
 const char* TypeName(ObjectType type) {
   switch (type) {

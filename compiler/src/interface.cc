@@ -24,12 +24,17 @@ std::string Hash(const std::string& text) {
 class InterfaceText {
  public:
   InterfaceText(const Program& program, const CheckedModule& module)
-      : types_(program.types), module_(module), source_(module.file->text()) {}
+      : program_(program), types_(program.types), module_(module), source_(module.file->text()) {}
+
+  bool has_generic_bodies() const { return has_generic_bodies_; }
 
   std::string Build() {
     for (const auto& [name, type] : SortedTypes()) Type(name, type);
     for (const FunctionInfo& fn : module_.functions) Function(fn);
-    for (const Cell& cell : module_.cells) out_ += "val " + std::string(cell.name) + ": " + types_.Name(cell.type) + "\n";
+    for (const Cell& cell : module_.cells) out_ += "val " + std::string(cell.name) + ": " + TypeText(cell.type) + "\n";
+    // The layouts of other modules' types this interface mentions: an
+    // importer's code depends on them without importing their modules.
+    for (size_t i = 0; i < foreign_.size(); ++i) Type(types_.Name(foreign_[i]), foreign_[i]);
     return std::move(out_);
   }
 
@@ -40,10 +45,38 @@ class InterfaceText {
     return types;
   }
 
-  std::string_view Text(lang::ExprId expr) const {
+  std::string_view Text(lang::ExprId expr, const CheckedModule& in) const {
     if (expr == lang::kNone) return {};
-    lang::SourceRange r = module_.tree->exprs[expr].range;
-    return source_.substr(r.begin, r.end - r.begin);
+    lang::SourceRange r = in.tree->exprs[expr].range;
+    return std::string_view(in.file->text()).substr(r.begin, r.end - r.begin);
+  }
+
+  // A type's name; a record or enum of another module is also queued for
+  // its layout to be written out.
+  std::string TypeText(TypeId type) {
+    switch (types_.kind(type)) {
+      case TypeKind::kRecord:
+      case TypeKind::kEnum: {
+        ModuleId owner = types_.Is(type, TypeKind::kRecord) ? types_.record(type).module : types_.enum_type(type).module;
+        if (owner != module_.id && std::find(foreign_.begin(), foreign_.end(), type) == foreign_.end()) {
+          foreign_.push_back(type);
+        }
+        return program_.module(owner).path + ":" + types_.Name(type);
+      }
+      case TypeKind::kList:
+      case TypeKind::kOptional:
+      case TypeKind::kRef: TypeText(types_.element(type)); break;
+      case TypeKind::kMap:
+        TypeText(types_.key(type));
+        TypeText(types_.value(type));
+        break;
+      case TypeKind::kFunction:
+        for (TypeId p : types_.params(type)) TypeText(p);
+        TypeText(types_.result(type));
+        break;
+      default: break;
+    }
+    return types_.Name(type);
   }
 
   void Type(const std::string& name, TypeId type) {
@@ -57,44 +90,54 @@ class InterfaceText {
     const RecordType& record = types_.record(type);
     out_ += "type " + name + "\n";
     for (const RecordField& f : record.fields) {
-      out_ += "  " + std::string(f.collect ? "@collect " : "") + std::string(f.name) + ": " + types_.Name(f.type);
-      if (f.default_value != lang::kNone) out_ += " = " + std::string(Text(f.default_value));
+      out_ += "  " + std::string(f.collect ? "@collect " : "") + std::string(f.name) + ": " + TypeText(f.type);
+      if (f.default_value != lang::kNone) out_ += " = " + std::string(Text(f.default_value, program_.module(record.module)));
       out_ += "\n";
     }
   }
 
   void Function(const FunctionInfo& fn) {
     out_ += "fn ";
-    if (fn.receiver != TypeTable::kError) out_ += types_.Name(fn.receiver) + ".";
+    if (fn.receiver != TypeTable::kError) out_ += TypeText(fn.receiver) + ".";
     out_ += std::string(fn.name) + "(";
     for (const FunctionParam& p : fn.params) {
-      out_ += std::string(p.name) + ": " + types_.Name(p.type);
-      if (p.default_value != lang::kNone) out_ += " = " + std::string(Text(p.default_value));
+      out_ += std::string(p.name) + ": " + TypeText(p.type);
+      if (p.default_value != lang::kNone) out_ += " = " + std::string(Text(p.default_value, module_));
       out_ += ", ";
     }
-    out_ += "): " + types_.Name(fn.result);
+    out_ += "): " + TypeText(fn.result);
     // Generic bodies are instantiated in the callers' units.
-    if (!fn.type_params.empty() || types_.IsGeneric(fn.result)) {
+    if (!fn.builtin && (!fn.type_params.empty() || types_.IsGeneric(fn.result))) {
       lang::SourceRange r = module_.tree->fn_decls[fn.decl].range;
       out_ += " " + std::string(source_.substr(r.begin, r.end - r.begin));
+      has_generic_bodies_ = true;
     }
     out_ += "\n";
   }
 
+  const Program& program_;
   const TypeTable& types_;
   const CheckedModule& module_;
   std::string_view source_;
   std::string out_;
+  std::vector<TypeId> foreign_;  // other modules' types mentioned, in first-mention order
+  bool has_generic_bodies_ = false;
 };
 
 }  // namespace
 
 std::string InterfaceHash(const Program& program, const CheckedModule& module,
                           const std::vector<std::string>& interfaces) {
-  std::string text = InterfaceText(program, module).Build();
-  // What this module's interface mentions may be defined by its imports.
-  for (ModuleId import : module.imports) {
-    if (import < interfaces.size()) text += "import " + program.module(import).path + " " + interfaces[import] + "\n";
+  InterfaceText builder(program, module);
+  std::string text = builder.Build();
+  // A generic body is compiled in its callers' units, where it may use
+  // anything this module imports: then the imports' interfaces are part of
+  // this one. Otherwise importers of this module depend only on what the text
+  // above spells out, which is what keeps invalidation to direct importers.
+  if (builder.has_generic_bodies()) {
+    for (ModuleId import : module.imports) {
+      if (import < interfaces.size()) text += "import " + program.module(import).path + " " + interfaces[import] + "\n";
+    }
   }
   return Hash(text);
 }

@@ -202,7 +202,8 @@ class JitImpl : public Jit {
                                                   CellSlot(module.path, module.cells[c].name)};
     }
     for (size_t i = 0; i < exported.size(); ++i) {
-      *table_->Word(LinkFunctionName(module.path, exported[i])) = (*found)[fn_names[i]].getAddress().getValue();
+      *table_->Word(LinkFunctionName(program, module.functions[exported[i]])) =
+          (*found)[fn_names[i]].getAddress().getValue();
     }
     return cells;
   }

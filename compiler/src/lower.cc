@@ -22,9 +22,16 @@ std::string LinkModule(const std::string& module_path) {
 std::string LinkSlotName(const std::string& module_path, std::string_view cell) {
   return LinkModule(module_path) + ".slot." + std::string(cell);
 }
-std::string LinkFunctionName(const std::string& module_path, uint32_t index) {
-  return LinkModule(module_path) + ".fn." + std::to_string(index);
+std::string LinkFunctionName(const Program& program, const FunctionInfo& fn) {
+  // By name and receiver, not by index, so that adding a function does not
+  // move the others (importers stay valid across body-only edits).
+  std::string receiver = fn.receiver == TypeTable::kError ? "" : program.types.Name(fn.receiver) + "::";
+  return LinkModule(program.module(fn.module).path) + ".fn." + receiver + std::string(fn.name);
 }
+bool HasCode(const Program& program, const CheckedModule& module) {
+  return !module.cells.empty() || !ExportedFunctions(program, module).empty();
+}
+
 std::string ExportedFunctionName(const std::string& unit, uint32_t index) {
   return unit + ".fn." + std::to_string(index);
 }
@@ -203,7 +210,7 @@ llvm::Function* Lowering::GetFunction(const FunctionInfo& fn, const lang::Expr& 
   auto* thunk = llvm::Function::Create(type, llvm::GlobalValue::InternalLinkage, name, *module_);
   functions_[key] = thunk;
   llvm::IRBuilder<> body(llvm::BasicBlock::Create(ctx_, "entry", thunk));
-  llvm::Value* target = body.CreateLoad(ptr_, LinkWord(LinkFunctionName(owner.path, key.second)));
+  llvm::Value* target = body.CreateLoad(ptr_, LinkWord(LinkFunctionName(program_, fn)));
   std::vector<llvm::Value*> args;
   for (llvm::Argument& arg : thunk->args()) args.push_back(&arg);
   llvm::CallInst* call = body.CreateCall(type, target, args);

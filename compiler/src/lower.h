@@ -20,10 +20,10 @@ std::string CellFunctionName(const std::string& unit, std::string_view cell);
 
 // Link-table symbols (see clive/compiler/jit.h), named by module path rather
 // than unit, so that they survive the module's replacement: the word holding
-// a cell's value, and the word holding the address of function `index`.
+// a cell's value, and the word holding the address of function `fn`.
 inline constexpr const char* kLinkPrefix = "clive.link.";
 std::string LinkSlotName(const std::string& module_path, std::string_view cell);
-std::string LinkFunctionName(const std::string& module_path, uint32_t index);
+std::string LinkFunctionName(const Program& program, const FunctionInfo& fn);
 
 // The functions of `module` its unit exports (through the link table) to
 // other modules' code: every function that is neither generic nor built in.

@@ -89,6 +89,11 @@ Engine::~Engine() = default;
 const fs::path& Engine::root() const { return state_->root; }
 const fs::path& Engine::store_dir() const { return state_->store_dir; }
 std::vector<fs::path> Engine::WatchedFiles() const { return state_->watched; }
+std::vector<fs::path> Engine::SearchRoots() const {
+  Workspace ws;
+  ws.root = state_->root;
+  return SearchPathFor(ws).roots;
+}
 
 Expected<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options) {
   auto ws = DiscoverWorkspace(options.target);
@@ -210,6 +215,7 @@ Status Engine::State::LoadModules(const compiler::Program& program, RunReport& r
     auto [it, is_new] = modules.try_emplace(module.path);
     ModuleState& state = it->second;
     state.interface_hash = interfaces[id];
+    if (!compiler::HasCode(program, module)) continue;  // nothing to load
     if (!is_new && state.code != nullptr && state.cache_key == key) continue;
     std::string reason = "new";
     if (!is_new && state.code != nullptr) {

@@ -46,3 +46,8 @@ config.substitutions.append(("split-file", "/usr/lib/llvm-19/bin/split-file"))
 config.substitutions.append(
     ("%lsp-session", "python3 " + os.path.join(config.test_source_root, "tools", "lsp-session.py")
      + " --clivec " + config.clivec))
+# `%watch-session ws steps...` drives `clivec watch` through file edits
+# (tools/watch-session.py).
+config.substitutions.append(
+    ("%watch-session", "python3 " + os.path.join(config.test_source_root, "tools", "watch-session.py")
+     + " --clivec " + config.clivec))

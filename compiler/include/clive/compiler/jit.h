@@ -73,6 +73,11 @@ class Jit {
   virtual const JitStats& stats() const = 0;
 };
 
+// Whether `module` has code of its own: cells, or functions other units
+// call. A module of types, enums and generic or built-in functions has none
+// (what importers use of it is compiled into their own units).
+bool HasCode(const Program& program, const CheckedModule& module);
+
 // What identifies the compiled code of `module`: its source, the interface
 // hashes of the modules it depends on (`import_interfaces`), this compiler
 // and the host target. Hex.

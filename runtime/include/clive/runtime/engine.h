@@ -47,9 +47,10 @@ class Engine {
 
   const std::filesystem::path& root() const;
   const std::filesystem::path& store_dir() const;
-  // Directories whose files the program was loaded from (workspace and the
-  // library roots of loaded modules), for watchers.
+  // The files of the modules loaded by the last update, and the roots they
+  // are searched in (the workspace, then the library roots), for watchers.
   std::vector<std::filesystem::path> WatchedFiles() const;
+  std::vector<std::filesystem::path> SearchRoots() const;
 
  private:
   struct State;

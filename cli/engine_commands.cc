@@ -1,0 +1,257 @@
+// clivec run, watch and cache: the live engine (runtime/engine.h) from the
+// command line.
+#include <signal.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <sstream>
+
+#include "clive/lsp/diagnostic_json.h"
+#include "clive/runtime/engine.h"
+#include "clive/runtime/file_watcher.h"
+#include "clive/runtime/object_cache.h"
+#include "commands.h"
+
+namespace clive::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+int Fail(const Status& status) {
+  std::cerr << "clivec: error: " << status.message() << "\n";
+  return 1;
+}
+
+std::string Plural(size_t n, const char* noun) {
+  return std::to_string(n) + " " + noun + (n == 1 ? "" : "s");
+}
+
+size_t ErrorCount(const runtime::RunReport& report) {
+  size_t errors = 0;
+  for (const auto& d : report.diagnostics) errors += d.severity == lang::Severity::kError;
+  return errors;
+}
+
+std::string ModuleName(const std::string& path) { return path.empty() ? "(root)" : path; }
+
+const char* OutcomeText(runtime::CellEvaluation::Outcome outcome) {
+  switch (outcome) {
+    case runtime::CellEvaluation::Outcome::kChanged: return "changed";
+    case runtime::CellEvaluation::Outcome::kUnchanged: return "unchanged";
+    case runtime::CellEvaluation::Outcome::kFailed: return "failed";
+    case runtime::CellEvaluation::Outcome::kBlocked: return "blocked: an input failed";
+  }
+  return "?";
+}
+
+// --explain: one line per module (re)loaded and per cell evaluated.
+void PrintExplanation(const runtime::RunReport& report, std::ostream& out) {
+  for (const runtime::ModuleLoad& load : report.loads) {
+    out << "explain: module " << ModuleName(load.module) << ": " << load.reason << " ("
+        << (load.from_cache ? "from cache" : "compiled") << ")\n";
+  }
+  for (const std::string& module : report.unloaded) out << "explain: module " << ModuleName(module) << ": removed\n";
+  for (const runtime::CellEvaluation& e : report.evaluations) {
+    out << "explain: cell " << e.address << ": " << e.reason << " -> " << OutcomeText(e.outcome) << "\n";
+  }
+  out << "explain: codegen " << report.jit.compiled << ", from cache " << report.jit.from_cache << "\n";
+}
+
+nlohmann::ordered_json ExplanationJson(const runtime::RunReport& report) {
+  nlohmann::ordered_json out;
+  out["modules"] = nlohmann::ordered_json::array();
+  for (const runtime::ModuleLoad& load : report.loads) {
+    out["modules"].push_back({{"module", load.module}, {"reason", load.reason}, {"from_cache", load.from_cache}});
+  }
+  out["cells"] = nlohmann::ordered_json::array();
+  for (const runtime::CellEvaluation& e : report.evaluations) {
+    out["cells"].push_back({{"cell", e.address}, {"reason", e.reason}, {"outcome", OutcomeText(e.outcome)}});
+  }
+  out["codegen"] = report.jit.compiled;
+  out["from_cache"] = report.jit.from_cache;
+  return out;
+}
+
+runtime::EngineOptions EngineOptionsFor(const std::string& target, const std::optional<std::string>& store,
+                                        bool use_cache) {
+  runtime::EngineOptions options;
+  options.target = target;
+  if (store) options.store_dir = *store;
+  options.use_object_cache = use_cache;
+  return options;
+}
+
+// The changes that matter: files of loaded modules, and clive.cl files in
+// the workspace (new modules). Anything else (a module nothing loads, other
+// files) is ignored.
+std::vector<fs::path> RelevantChanges(const runtime::FileChanges& changes, const runtime::Engine& engine) {
+  std::vector<fs::path> relevant;
+  std::vector<fs::path> loaded;
+  for (const fs::path& f : engine.WatchedFiles()) loaded.push_back(fs::absolute(f).lexically_normal());
+  fs::path root = fs::absolute(engine.root()).lexically_normal();
+  for (const fs::path& file : changes.files) {
+    bool is_loaded = std::find(loaded.begin(), loaded.end(), file) != loaded.end();
+    auto [r, f] = std::mismatch(root.begin(), root.end(), file.begin(), file.end());
+    bool in_workspace = r == root.end();
+    bool is_module = file.filename() == runtime::kModuleFileName;
+    // A directory in the workspace appearing or going may add or remove modules.
+    bool is_dir = file.extension().empty() && in_workspace && file.filename() != runtime::kModuleFileName;
+    if (is_loaded || (in_workspace && (is_module || is_dir))) relevant.push_back(file);
+  }
+  return relevant;
+}
+
+volatile sig_atomic_t g_stop = 0;  // set by SIGINT/SIGTERM; async-signal-safe by type
+void OnSignal(int) { g_stop = 1; }
+
+}  // namespace
+
+int RunCommand(const RunFlags& flags) {
+  auto engine = runtime::Engine::Open(EngineOptionsFor(flags.target, flags.store, !flags.no_cache));
+  if (!engine.ok()) return Fail(engine.status());
+  auto report = (*engine)->Update(/*all_cells=*/true);
+  if (!report.ok()) return Fail(report.status());
+  size_t errors = ErrorCount(*report);
+
+  if (flags.json) {
+    nlohmann::ordered_json out;
+    out["store"] = report->store_dir.string();
+    out["committed"] = report->committed;
+    out["cells"] = nlohmann::ordered_json::array();
+    for (const auto& cell : report->cells) {
+      nlohmann::ordered_json c;
+      c["cell"] = cell.address;
+      c["type"] = cell.type;
+      c["value"] = runtime::ToJson(cell.value);
+      if (report->committed) {
+        c["ref"] = cell.commit.ref;
+        c["id"] = cell.commit.value_id.Hex();
+        c["commit"] = cell.commit.commit_id.Hex();
+        c["changed"] = cell.commit.changed;
+      }
+      out["cells"].push_back(std::move(c));
+    }
+    out["diagnostics"] = nlohmann::ordered_json::array();
+    for (const auto& d : report->diagnostics) out["diagnostics"].push_back(lsp::ToCliJson(d));
+    if (flags.explain) out["explain"] = ExplanationJson(*report);
+    std::cout << out.dump(2) << "\n";
+    return errors > 0 ? 1 : 0;
+  }
+
+  for (const auto& d : report->diagnostics) std::cerr << lang::Render(d);
+  if (flags.explain) PrintExplanation(*report, std::cerr);
+  for (const auto& cell : report->cells) {
+    std::cout << cell.address << " = " << runtime::Format(cell.value) << "\n";
+  }
+  if (errors > 0) {
+    std::cerr << "clivec: " << Plural(errors, "error") << "; nothing was committed\n";
+    return 1;
+  }
+  std::cerr << "clivec: " << Plural(report->cells.size(), "cell") << " in " << report->store_dir.string() << " ("
+            << report->changed_commits << " changed)\n";
+  return 0;
+}
+
+int WatchCommand(const WatchFlags& flags) {
+  if (flags.debounce_ms < 0 || flags.max_updates < 0) {
+    std::cerr << "clivec: watch: --debounce-ms and --max-updates take non-negative numbers\n";
+    return 2;
+  }
+  auto engine = runtime::Engine::Open(EngineOptionsFor(flags.target, flags.store, true));
+  if (!engine.ok()) return Fail(engine.status());
+  auto watcher = runtime::FileWatcher::Create();
+  if (!watcher.ok()) return Fail(watcher.status());
+  struct sigaction action {};
+  action.sa_handler = OnSignal;
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+
+  auto watch_everything = [&]() -> Status {
+    // The library roots too: a module may start importing any module there.
+    for (const fs::path& root : (*engine)->SearchRoots()) {
+      std::error_code ec;
+      if (fs::is_directory(root, ec)) CLIVE_RETURN_IF_ERROR((*watcher)->WatchTree(root));
+    }
+    return Status::Ok();
+  };
+  // One line per update on stdout: what was recompiled, which cells changed.
+  auto update = [&](int number, std::chrono::steady_clock::time_point since) -> Status {
+    auto report = (*engine)->Update(/*all_cells=*/false);
+    if (!report.ok()) return report.status();
+    for (const auto& d : report->diagnostics) std::cerr << lang::Render(d);
+    if (flags.explain) PrintExplanation(*report, std::cout);
+    std::ostringstream line;
+    line << "update " << number << ": ";
+    if (ErrorCount(*report) > 0) {
+      line << Plural(ErrorCount(*report), "error") << "; the last good values stay committed";
+    } else {
+      line << "recompiled ";
+      if (report->loads.empty()) line << "nothing";
+      for (size_t i = 0; i < report->loads.size(); ++i) line << (i ? ", " : "") << ModuleName(report->loads[i].module);
+      line << "; changed ";
+      size_t changed = 0;
+      for (const auto& e : report->evaluations) {
+        if (e.outcome != runtime::CellEvaluation::Outcome::kChanged) continue;
+        line << (changed++ ? ", " : "") << e.address;
+      }
+      if (changed == 0) line << "nothing";
+    }
+    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - since).count();
+    char timing[32];
+    std::snprintf(timing, sizeof timing, " (%.1f ms)", ms);
+    std::cout << line.str() << timing << std::endl;  // flushed: tests and tools read it live
+    return watch_everything();  // the program may have gained modules
+  };
+
+  if (Status s = watch_everything(); !s.ok()) return Fail(s);
+  int updates = 0;
+  if (Status s = update(++updates, std::chrono::steady_clock::now()); !s.ok()) return Fail(s);
+  std::cout << "watching " << (*engine)->root().string() << std::endl;
+  while (!g_stop && (flags.max_updates == 0 || updates < flags.max_updates)) {
+    auto changes = (*watcher)->Wait(std::chrono::milliseconds(200), std::chrono::milliseconds(flags.debounce_ms));
+    if (!changes.ok()) return Fail(changes.status());
+    if (changes->files.empty() && !changes->overflow) continue;
+    auto since = std::chrono::steady_clock::now();
+    if (changes->overflow) {
+      std::cout << "events were lost (inotify queue overflow): rescanning" << std::endl;
+      if (Status s = watch_everything(); !s.ok()) return Fail(s);
+    } else {
+      std::vector<fs::path> relevant = RelevantChanges(*changes, **engine);
+      if (relevant.empty()) {
+        if (flags.explain) {
+          for (const fs::path& f : changes->files) std::cout << "explain: ignored " << f.string() << ": not loaded\n";
+        }
+        std::cout << "ignored " << Plural(changes->files.size(), "change") << ": no loaded module" << std::endl;
+        continue;
+      }
+    }
+    if (Status s = update(++updates, since); !s.ok()) return Fail(s);
+  }
+  return 0;
+}
+
+int CacheStatsCommand(const CacheFlags& flags) {
+  auto store = OpenStore(flags.store, /*write=*/false);
+  if (!store.ok()) return Fail(store.status());
+  auto stats = runtime::ReadCacheStats(**store);
+  if (!stats.ok()) return Fail(stats.status());
+  if (flags.json) {
+    std::cout << nlohmann::ordered_json{{"entries", stats->entries}, {"bytes", stats->bytes}}.dump(2) << "\n";
+  } else {
+    std::cout << Plural(stats->entries, "compiled module") << ", " << stats->bytes << " bytes\n";
+  }
+  return 0;
+}
+
+int CacheClearCommand(const CacheFlags& flags) {
+  auto store = OpenStore(flags.store, /*write=*/true);
+  if (!store.ok()) return Fail(store.status());
+  auto cleared = runtime::ClearCache(**store);
+  if (!cleared.ok()) return Fail(cleared.status());
+  std::cout << "removed " << Plural(*cleared, "compiled module") << "\n";
+  return 0;
+}
+
+}  // namespace clive::cli
