@@ -142,10 +142,12 @@ std::string InterfaceHash(const Program& program, const CheckedModule& module,
   return Hash(text);
 }
 
-std::string ObjectCacheKey(const CheckedModule& module, const std::string& import_interfaces) {
-  std::string text = std::string("clive object\ncodegen ") + CLIVE_CODEGEN_ID + "\ntarget " +
-                     llvm::sys::getProcessTriple() + " " + llvm::sys::getHostCPUName().str() + "\nmodule " +
-                     module.path + "\n" + import_interfaces + "\nsource\n";
+std::string HostTarget() { return llvm::sys::getProcessTriple() + " " + llvm::sys::getHostCPUName().str(); }
+
+std::string ObjectCacheKey(const std::string& target, const CheckedModule& module,
+                           const std::string& import_interfaces) {
+  std::string text = std::string("clive object\ncodegen ") + CLIVE_CODEGEN_ID + "\ntarget " + target +
+                     "\nmodule " + module.path + "\n" + import_interfaces + "\nsource\n";
   text += module.file->text();
   return Hash(text);
 }

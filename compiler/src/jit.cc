@@ -176,6 +176,10 @@ class JitImpl : public Jit {
 
   const JitStats& stats() const override { return stats_; }
 
+  std::string CacheKey(const CheckedModule& module, const std::string& import_interfaces) const override {
+    return ObjectCacheKey(target_, module, import_interfaces);
+  }
+
  private:
   // Resolves the unit's cells and exported functions in one lookup (which
   // links the object) and publishes the functions in the link table.
@@ -213,6 +217,7 @@ class JitImpl : public Jit {
   ObjectCache* cache_;
   std::unique_ptr<llvm::orc::LLJIT> jit_;
   JitStats stats_;
+  std::string target_ = HostTarget();  // asked once: the query is not cheap
   uint64_t loads_ = 0;  // names each load's JITDylib uniquely
 };
 

@@ -31,6 +31,12 @@ std::string LinkFunctionName(const Program& program, const FunctionInfo& fn);
 std::vector<uint32_t> ExportedFunctions(const Program& program, const CheckedModule& module);
 std::string ExportedFunctionName(const std::string& unit, uint32_t index);
 
+// The host's target triple and CPU, and the object-cache key of `module`
+// compiled for `target` (interface.cc).
+std::string HostTarget();
+std::string ObjectCacheKey(const std::string& target, const CheckedModule& module,
+                           const std::string& import_interfaces);
+
 // Every cell becomes `i1 @<unit>.cell.<name>(ptr %ctx)`, which computes the
 // value, stores it in its link-table word and returns false after a runtime
 // error (reported through clive_rt_fail). A cell that reads another cell loads

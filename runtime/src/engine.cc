@@ -1,6 +1,7 @@
 #include "clive/runtime/engine.h"
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <unordered_map>
 #include <set>
@@ -74,6 +75,7 @@ struct Engine::State {
   Expected<RunReport> Update(bool all_cells);
 
  private:
+  const compiler::CheckedModule* prelude_ = nullptr;  // of the program being updated
   // The modules whose interfaces `module`'s code depends on: its imports and
   // the prelude.
   std::vector<compiler::ModuleId> Dependencies(const compiler::Program& program,
@@ -114,10 +116,10 @@ Expected<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options) {
 
 Expected<RunReport> Engine::Update(bool all_cells) { return state_->Update(all_cells); }
 
-std::vector<compiler::ModuleId> Engine::State::Dependencies(const compiler::Program& program,
+std::vector<compiler::ModuleId> Engine::State::Dependencies(const compiler::Program&,
                                                             const compiler::CheckedModule& module) const {
   std::vector<compiler::ModuleId> deps = module.imports;
-  const compiler::CheckedModule* prelude = program.Find("clive.prelude");
+  const compiler::CheckedModule* prelude = prelude_;
   if (prelude != nullptr && prelude->id != module.id &&
       std::find(deps.begin(), deps.end(), prelude->id) == deps.end()) {
     deps.push_back(prelude->id);
@@ -125,8 +127,18 @@ std::vector<compiler::ModuleId> Engine::State::Dependencies(const compiler::Prog
   return deps;
 }
 
+namespace {
+double MillisecondsSince(std::chrono::steady_clock::time_point& start) {
+  auto now = std::chrono::steady_clock::now();
+  double ms = std::chrono::duration<double, std::milli>(now - start).count();
+  start = now;
+  return ms;
+}
+}  // namespace
+
 Expected<RunReport> Engine::State::Update(bool all_cells) {
   ++update;
+  auto clock = std::chrono::steady_clock::now();
   RunReport report;
   report.store_dir = store_dir;
   auto ws = DiscoverWorkspace(target);
@@ -136,6 +148,7 @@ Expected<RunReport> Engine::State::Update(bool all_cells) {
   report.program = std::move(checked->program);
   report.diagnostics = std::move(checked->diagnostics);
   const compiler::Program& program = *report.program;
+  report.ms.check = MillisecondsSince(clock);
   watched.clear();
   for (compiler::ModuleId id = 0; id < program.size(); ++id) watched.push_back(program.module(id).file->path());
   // Code needs a program without errors: a module's code may use any module
@@ -146,9 +159,11 @@ Expected<RunReport> Engine::State::Update(bool all_cells) {
   }
 
   CLIVE_RETURN_IF_ERROR(LoadModules(program, report));
+  report.ms.load = MillisecondsSince(clock);
   bool load_failed = std::any_of(report.diagnostics.begin(), report.diagnostics.end(),
                                  [](const lang::Diagnostic& d) { return d.severity == lang::Severity::kError; });
   if (!load_failed) Evaluate(program, report);
+  report.ms.evaluate = MillisecondsSince(clock);
 
   // Modules that left the program: their cells are no longer computed (their
   // refs stay in the store, with their history).
@@ -165,6 +180,7 @@ Expected<RunReport> Engine::State::Update(bool all_cells) {
                                 [](const lang::Diagnostic& d) { return d.severity == lang::Severity::kError; });
   if (!has_errors) CLIVE_RETURN_IF_ERROR(Commit(report));
   if (cache) CLIVE_RETURN_IF_ERROR(cache->Flush());
+  report.ms.commit = MillisecondsSince(clock);
 
   // The report: every cell, or those evaluated now.
   std::set<std::string> evaluated;
@@ -197,6 +213,7 @@ Expected<RunReport> Engine::State::Update(bool all_cells) {
 }
 
 Status Engine::State::LoadModules(const compiler::Program& program, RunReport& report) {
+  prelude_ = program.Find("clive.prelude");
   std::vector<std::string> interfaces(program.size());
   for (compiler::ModuleId id : program.order()) {
     const compiler::CheckedModule& module = program.module(id);
@@ -208,7 +225,7 @@ Status Engine::State::LoadModules(const compiler::Program& program, RunReport& r
     }
     for (const auto& [path, hash] : import_interfaces) imports_text += path + " " + hash + "\n";
     interfaces[id] = compiler::InterfaceHash(program, module, interfaces);
-    std::string key = compiler::ObjectCacheKey(module, imports_text);
+    std::string key = jit->CacheKey(module, imports_text);
     auto source_hash = store::HashObject(store::ObjectType::kBlob, module.file->text());
     if (!source_hash.ok()) return source_hash.status();
 

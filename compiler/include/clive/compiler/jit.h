@@ -38,7 +38,7 @@ class LoadedModule {
 };
 
 // Where compiled objects are kept between processes (the store, see
-// runtime/). Keys are the hex hashes computed by ObjectCacheKey.
+// runtime/). Keys are the hex hashes computed by Jit::CacheKey.
 class ObjectCache {
  public:
   virtual ~ObjectCache() = default;
@@ -71,17 +71,17 @@ class Jit {
   // The link-table word holding the value of `cell` of module `module_path`.
   virtual uint64_t* CellSlot(std::string_view module_path, std::string_view cell) = 0;
   virtual const JitStats& stats() const = 0;
+
+  // What identifies the compiled code of `module`: its source, the interface
+  // hashes of the modules it depends on (`import_interfaces`), this
+  // compiler's code generator and the host target. Hex.
+  virtual std::string CacheKey(const CheckedModule& module, const std::string& import_interfaces) const = 0;
 };
 
 // Whether `module` has code of its own: cells, or functions other units
 // call. A module of types, enums and generic or built-in functions has none
 // (what importers use of it is compiled into their own units).
 bool HasCode(const Program& program, const CheckedModule& module);
-
-// What identifies the compiled code of `module`: its source, the interface
-// hashes of the modules it depends on (`import_interfaces`), this compiler
-// and the host target. Hex.
-std::string ObjectCacheKey(const CheckedModule& module, const std::string& import_interfaces);
 
 // The interface of `module`: what other modules' compiled code depends on —
 // its types (fields, their types and default expressions), enums, function

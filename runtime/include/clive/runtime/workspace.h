@@ -90,6 +90,10 @@ struct RunReport {
   std::vector<CellResult> cells;  // module by module, cells in source order
   bool committed = false;         // false when any diagnostic is an error
   size_t changed_commits = 0;     // cell commits written by this update
+  // Where the time went, in milliseconds (for --explain and benchmarks).
+  struct Phases {
+    double check = 0, load = 0, evaluate = 0, commit = 0;
+  } ms;
 };
 
 // Evaluates the workspace and, if every module checks and evaluates without
