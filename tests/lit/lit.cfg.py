@@ -7,7 +7,11 @@ config.name = "clive"
 config.test_format = lit.formats.ShTest(execute_external=False)
 config.suffixes = [".test"]
 config.test_source_root = os.path.dirname(__file__)
-config.test_exec_root = os.path.join(config.clive_obj_root, "tests", "lit")
+# CTest runs one lit process per test file, in parallel. Each gets its own
+# exec root (--param clive_exec_root) because lit rewrites a timing file in
+# the exec root after every run, and concurrent rewrites corrupt it.
+config.test_exec_root = lit_config.params.get(
+    "clive_exec_root", os.path.join(config.clive_obj_root, "tests", "lit"))
 
 config.substitutions.append(("%clivec", config.clivec))
 config.substitutions.append(("FileCheck", config.filecheck))
