@@ -117,6 +117,9 @@ class JitImpl : public Jit {
   Expected<std::unique_ptr<LoadedModule>> Load(const Program& program, const CheckedModule& module,
                                                const std::string& cache_key, lang::DiagnosticSink& sink) override {
     auto& session = jit_->getExecutionSession();
+    // Names of units unloaded since stay interned until asked: every reload
+    // brings new ones (unit names carry the source hash).
+    session.getSymbolStringPool()->clearDeadEntries();
     auto created = session.createJITDylib("clive.unit." + std::to_string(++loads_) + "." + module.path);
     if (!created) return ToStatus(created.takeError(), "cannot create a JIT unit for " + module.path);
     llvm::orc::JITDylib& dylib = *created;
