@@ -212,6 +212,9 @@ int WatchCommand(const WatchFlags& flags) {
         line << (changed++ ? ", " : "") << e.address;
       }
       if (changed == 0) line << "nothing";
+      for (size_t i = 0; i < report->unloaded.size(); ++i) {
+        line << (i ? ", " : "; removed ") << ModuleName(report->unloaded[i]);
+      }
     }
     double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - since).count();
     char timing[32];

@@ -10,7 +10,8 @@ whose content is
 exactly "DELETE\\n" deletes its counterpart), and waits for the watch's
 answer to that edit (an `update N:` or `ignored` line). Everything the watch
 printed goes to stdout, each step introduced by `=== step <name>`, so that
-FileCheck can assert exactly what each edit recompiled and re-evaluated.
+FileCheck can assert exactly what each edit recompiled and re-evaluated
+(diagnostics, which the watch prints on stderr, are included).
 Ends the watch with SIGTERM and prints its exit status.
 """
 import argparse
@@ -36,7 +37,7 @@ def main():
     args = parser.parse_args()
 
     proc = subprocess.Popen([args.clivec, "watch", args.workspace] + args.watch_arg,
-                            stdout=subprocess.PIPE, text=True, bufsize=1)
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
     lines = queue.Queue()
 
     def pump():
