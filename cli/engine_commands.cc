@@ -118,6 +118,8 @@ std::vector<fs::path> RelevantChanges(const runtime::FileChanges& changes, const
   std::_Exit(code);
 }
 
+constexpr size_t kMaxNamesPerLine = 20;
+
 volatile sig_atomic_t g_stop = 0;  // set by SIGINT/SIGTERM; async-signal-safe by type
 void OnSignal(int) { g_stop = 1; }
 
@@ -202,16 +204,21 @@ int WatchCommand(const WatchFlags& flags) {
     if (ErrorCount(*report) > 0) {
       line << Plural(ErrorCount(*report), "error") << "; the last good values stay committed";
     } else {
-      line << "recompiled ";
-      if (report->loads.empty()) line << "nothing";
-      for (size_t i = 0; i < report->loads.size(); ++i) line << (i ? ", " : "") << ModuleName(report->loads[i].module);
-      line << "; changed ";
-      size_t changed = 0;
+      // Names while they fit on a line, else a count.
+      auto list = [&](const std::vector<std::string>& names, const char* noun) {
+        if (names.empty()) line << "nothing";
+        if (names.size() > kMaxNamesPerLine) line << Plural(names.size(), noun);
+        for (size_t i = 0; i < names.size() && names.size() <= kMaxNamesPerLine; ++i) line << (i ? ", " : "") << names[i];
+      };
+      std::vector<std::string> modules, cells;
+      for (const auto& load : report->loads) modules.push_back(ModuleName(load.module));
       for (const auto& e : report->evaluations) {
-        if (e.outcome != runtime::CellEvaluation::Outcome::kChanged) continue;
-        line << (changed++ ? ", " : "") << e.address;
+        if (e.outcome == runtime::CellEvaluation::Outcome::kChanged) cells.push_back(e.address);
       }
-      if (changed == 0) line << "nothing";
+      line << "recompiled ";
+      list(modules, "module");
+      line << "; changed ";
+      list(cells, "cell");
       for (size_t i = 0; i < report->unloaded.size(); ++i) {
         line << (i ? ", " : "; removed ") << ModuleName(report->unloaded[i]);
       }

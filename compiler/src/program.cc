@@ -22,8 +22,8 @@ const CheckedModule* Program::Find(std::string_view path) const {
 class ProgramLoader {
  public:
   ProgramLoader(Program& program, const SearchPath& search, lang::DiagnosticSink& sink,
-                const SourceOverlay* overlay = nullptr)
-      : program_(program), search_(search), sink_(sink), overlay_(overlay) {}
+                const SourceOverlay* overlay = nullptr, ParseCache* cache = nullptr)
+      : program_(program), search_(search), sink_(sink), overlay_(overlay), cache_(cache) {}
 
   // The text of `file`: its overlay entry, else its content on disk.
   Expected<lang::SourceFile> Read(const fs::path& file) const {
@@ -35,8 +35,18 @@ class ProgramLoader {
     auto module = std::make_unique<CheckedModule>();
     module->id = static_cast<ModuleId>(program_.modules_.size());
     module->path = std::move(path);
-    module->file = std::move(file);
-    module->tree = lang::Parse(*module->file, sink_);
+    std::optional<ParseCache::Parsed> parsed;
+    if (cache_ != nullptr) parsed = cache_->Take(file->path(), file->text());
+    if (parsed) {
+      module->file = std::move(parsed->file);
+      module->tree = std::move(parsed->tree);
+      module->parsed_cleanly = true;
+    } else {
+      module->file = std::move(file);
+      size_t errors = sink_.error_count();
+      module->tree = lang::Parse(*module->file, sink_);
+      module->parsed_cleanly = sink_.error_count() == errors;
+    }
     by_path_[module->path] = module->id;
     program_.modules_.push_back(std::move(module));
     resolved_.emplace_back();
@@ -214,7 +224,26 @@ class ProgramLoader {
   std::vector<std::vector<ModuleChecker::ResolvedImport>> resolved_;
   std::vector<State> state_;
   std::vector<ModuleId> stack_;
+  ParseCache* cache_;
 };
+
+void ParseCache::Keep(Program& program) {
+  for (ModuleId id = 0; id < program.size(); ++id) {
+    CheckedModule& m = program.module(id);
+    if (!m.parsed_cleanly || m.file == nullptr || m.tree == nullptr) continue;
+    std::string path = m.file->path();
+    parsed_[path] = Parsed{std::move(m.file), std::move(m.tree)};
+  }
+}
+
+std::optional<ParseCache::Parsed> ParseCache::Take(const std::string& file_path, std::string_view text) {
+  auto it = parsed_.find(file_path);
+  if (it == parsed_.end()) return std::nullopt;
+  std::optional<Parsed> result;
+  if (it->second.file->text() == text) result = std::move(it->second);
+  parsed_.erase(it);
+  return result;
+}
 
 Expected<std::unique_ptr<Program>> CheckProgram(const std::vector<ModuleRequest>& requests,
                                                 const SearchPath& search, lang::DiagnosticSink& sink) {
@@ -224,8 +253,14 @@ Expected<std::unique_ptr<Program>> CheckProgram(const std::vector<ModuleRequest>
 Expected<std::unique_ptr<Program>> CheckProgram(const std::vector<ModuleRequest>& requests,
                                                 const SearchPath& search, lang::DiagnosticSink& sink,
                                                 const SourceOverlay& overlay) {
+  return CheckProgram(requests, search, sink, overlay, nullptr);
+}
+
+Expected<std::unique_ptr<Program>> CheckProgram(const std::vector<ModuleRequest>& requests,
+                                                const SearchPath& search, lang::DiagnosticSink& sink,
+                                                const SourceOverlay& overlay, ParseCache* cache) {
   auto program = std::make_unique<Program>();
-  ProgramLoader loader(*program, search, sink, &overlay);
+  ProgramLoader loader(*program, search, sink, &overlay, cache);
   for (const ModuleRequest& request : requests) {
     auto source = loader.Read(request.file);
     if (!source.ok()) return source.status();

@@ -56,6 +56,10 @@ struct ModuleState {
   std::shared_ptr<compiler::LoadedModule> code;
   uint64_t loaded_in = 0;  // the update that loaded `code`
   store::ObjectId source_blob;
+  // What each cell depends on (compiler::AnalyzeDependencies), kept while
+  // neither this module's code nor the code its cells call is replaced.
+  std::vector<compiler::CellDependencies> deps;
+  bool deps_valid = false;
   std::map<std::string, CellState, std::less<>> cells;
 };
 
@@ -71,6 +75,9 @@ struct Engine::State {
   std::map<std::string, ModuleState> modules;  // by module path
   std::vector<fs::path> watched;
   uint64_t update = 0;
+  compiler::ParseCache parses;
+  std::vector<std::string> module_paths;  // by ModuleId, in the last update
+  std::shared_ptr<compiler::Program> last_program;  // the previous update's
 
   Expected<RunReport> Update(bool all_cells);
 
@@ -143,9 +150,14 @@ Expected<RunReport> Engine::State::Update(bool all_cells) {
   report.store_dir = store_dir;
   auto ws = DiscoverWorkspace(target);
   if (!ws.ok()) return ws.status();
-  auto checked = CheckWorkspace(*ws);
+  // The previous program's parses are reused, unless a report still
+  // points into it.
+  if (last_program != nullptr && last_program.use_count() == 1) parses.Keep(*last_program);
+  last_program.reset();
+  auto checked = CheckWorkspace(*ws, &parses);
   if (!checked.ok()) return checked.status();
   report.program = std::move(checked->program);
+  last_program = report.program;
   report.diagnostics = std::move(checked->diagnostics);
   const compiler::Program& program = *report.program;
   report.ms.check = MillisecondsSince(clock);
@@ -223,16 +235,25 @@ Status Engine::State::LoadModules(const compiler::Program& program, RunReport& r
       const std::string& path = program.module(dep).path;
       import_interfaces[path] = interfaces[dep];
     }
+    auto source_hash = store::HashObject(store::ObjectType::kBlob, module.file->text());
+    if (!source_hash.ok()) return source_hash.status();
+    auto [it, is_new] = modules.try_emplace(module.path);
+    ModuleState& state = it->second;
+    // Same source, same imported interfaces: same interface, same code.
+    if (!is_new && state.source_hash == source_hash->Hex() && state.import_interfaces == import_interfaces &&
+        !state.interface_hash.empty()) {
+      interfaces[id] = state.interface_hash;
+      if (state.code != nullptr || !compiler::HasCode(program, module)) continue;
+    }
     for (const auto& [path, hash] : import_interfaces) imports_text += path + " " + hash + "\n";
     interfaces[id] = compiler::InterfaceHash(program, module, interfaces);
     std::string key = jit->CacheKey(module, imports_text);
-    auto source_hash = store::HashObject(store::ObjectType::kBlob, module.file->text());
-    if (!source_hash.ok()) return source_hash.status();
-
-    auto [it, is_new] = modules.try_emplace(module.path);
-    ModuleState& state = it->second;
     state.interface_hash = interfaces[id];
-    if (!compiler::HasCode(program, module)) continue;  // nothing to load
+    if (!compiler::HasCode(program, module)) {  // nothing to load
+      state.source_hash = source_hash->Hex();
+      state.import_interfaces = std::move(import_interfaces);
+      continue;
+    }
     if (!is_new && state.code != nullptr && state.cache_key == key) continue;
     std::string reason = "new";
     if (!is_new && state.code != nullptr) {
@@ -270,8 +291,16 @@ Status Engine::State::LoadModules(const compiler::Program& program, RunReport& r
 }
 
 void Engine::State::Evaluate(const compiler::Program& program, RunReport& report) {
+  // Kept dependencies name modules by id: valid only while ids mean the
+  // same modules.
+  std::vector<std::string> paths;
+  for (compiler::ModuleId id = 0; id < program.size(); ++id) paths.push_back(program.module(id).path);
+  bool renumbered = paths != module_paths;
+  module_paths = std::move(paths);
   auto generation = std::make_shared<Generation>();
   std::set<Generation*> inputs;
+  // Modules with a cell that changed, failed or was blocked in this update.
+  std::vector<bool> touched(program.size(), false);
   for (auto& [path, state] : modules) {
     if (state.code) generation->code.push_back(state.code);
   }
@@ -292,7 +321,30 @@ void Engine::State::Evaluate(const compiler::Program& program, RunReport& report
                                 [&](const compiler::Cell& c) { return c.name == it->first; });
       it = exists ? std::next(it) : mstate.cells.erase(it);
     }
-    std::vector<compiler::CellDependencies> deps = compiler::AnalyzeDependencies(program, module);
+    bool code_replaced = mstate.loaded_in == update;
+    for (const compiler::CellDependencies& d : mstate.deps) {
+      for (compiler::ModuleId code : d.code) {
+        auto m = modules.find(program.module(code).path);
+        code_replaced = code_replaced || m == modules.end() || m->second.loaded_in == update;
+      }
+    }
+    if (!mstate.deps_valid || code_replaced || renumbered || mstate.deps.size() != module.cells.size()) {
+      mstate.deps = compiler::AnalyzeDependencies(program, module);
+      mstate.deps_valid = true;
+    }
+    const std::vector<compiler::CellDependencies>& deps = mstate.deps;
+    // Most modules have nothing to do in an update after an edit: skip them
+    // without looking at each cell when no module they depend on changed.
+    bool quiet = !code_replaced && !renumbered;
+    for (const auto& [name, state] : mstate.cells) quiet = quiet && state.has_value && !state.stale;
+    quiet = quiet && mstate.cells.size() == module.cells.size();
+    for (const compiler::CellDependencies& d : deps) {
+      for (const compiler::CellId& dep : d.cells) quiet = quiet && !touched[dep.module];
+    }
+    if (quiet) {
+      for (auto& [name, state] : mstate.cells) state.failed_now = false;
+      continue;
+    }
     for (uint32_t c : module.eval_order) {
       const compiler::Cell& cell = module.cells[c];
       std::string address = CellAddress(module.path, cell.name);
@@ -321,18 +373,21 @@ void Engine::State::Evaluate(const compiler::Program& program, RunReport& report
       std::vector<CellState*> read_states;
       for (const compiler::CellId& dep : deps[c].cells) {
         CellState* input = cell_state(dep);
-        std::string input_address = CellAddress(program.module(dep.module).path, program.module(dep.module).cells[dep.cell].name);
         if (input == nullptr || input->failed_now || !input->has_value) {
           blocked = true;
           continue;
         }
         read_states.push_back(input);
-        if (reason.empty() && input->changed_in == update) reason = "reads " + input_address + ", which changed";
+        if (reason.empty() && input->changed_in == update) {
+          const compiler::CheckedModule& owner = program.module(dep.module);
+          reason = "reads " + CellAddress(owner.path, owner.cells[dep.cell].name) + ", which changed";
+        }
       }
       if (reason.empty()) continue;  // up to date: keeps its value
       if (blocked) {
         state.failed_now = true;
         state.stale = true;
+        touched[id] = true;
         report.evaluations.push_back({address, reason, CellEvaluation::Outcome::kBlocked});
         continue;
       }
@@ -353,6 +408,7 @@ void Engine::State::Evaluate(const compiler::Program& program, RunReport& report
                                         compiled.status().message(), {}});
         }
         report.evaluations.push_back({address, reason, CellEvaluation::Outcome::kFailed});
+        touched[id] = true;
         continue;
       }
       Value value = Extract(program.types, cell.type, *compiled->slot);
@@ -373,6 +429,7 @@ void Engine::State::Evaluate(const compiler::Program& program, RunReport& report
       }
       report.evaluations.push_back(
           {address, reason, changed ? CellEvaluation::Outcome::kChanged : CellEvaluation::Outcome::kUnchanged});
+      if (changed) touched[id] = true;
     }
   }
 }

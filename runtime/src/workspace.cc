@@ -106,11 +106,11 @@ compiler::SearchPath SearchPathFor(const Workspace& workspace) {
   return search;
 }
 
-Expected<CheckReport> CheckWorkspace(const Workspace& workspace) {
+Expected<CheckReport> CheckWorkspace(const Workspace& workspace, compiler::ParseCache* cache) {
   std::vector<compiler::ModuleRequest> requests;
   for (const ModuleFile& module : workspace.modules) requests.push_back({module.module_path, module.file});
   lang::DiagnosticSink sink;
-  auto program = compiler::CheckProgram(requests, SearchPathFor(workspace), sink);
+  auto program = compiler::CheckProgram(requests, SearchPathFor(workspace), sink, {}, cache);
   if (!program.ok()) return program.status();
   return CheckReport{std::move(*program), sink.diagnostics(), sink.error_count()};
 }

@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -95,6 +96,7 @@ struct CheckedModule {
   std::unordered_multimap<std::string_view, SymbolRef> extension_exports;
   // Every type and enum declared here, by qualified name ("JVM.Provider").
   std::unordered_map<std::string, TypeId> local_types;
+  bool parsed_cleanly = false;  // the parser reported no error
 
   TypeId TypeOf(lang::ExprId id) const { return expr_types[id]; }
 };
@@ -140,6 +142,30 @@ using SourceOverlay = std::unordered_map<std::string, std::string>;
 Expected<std::unique_ptr<Program>> CheckProgram(const std::vector<ModuleRequest>& requests,
                                                 const SearchPath& search, lang::DiagnosticSink& sink,
                                                 const SourceOverlay& overlay);
+
+// Parsed files kept from one check of a workspace to the next (clivec
+// watch): a file whose text did not change is not parsed again. Only files
+// that parsed without errors are kept, so no diagnostics need replaying.
+class ParseCache {
+ public:
+  // Takes back the files and syntax trees of `program`, which must not be
+  // used afterwards (its modules lose their trees).
+  void Keep(Program& program);
+  // The parse of `file` if its text is `text`; null otherwise.
+  struct Parsed {
+    std::unique_ptr<lang::SourceFile> file;
+    std::unique_ptr<lang::SyntaxTree> tree;
+  };
+  std::optional<Parsed> Take(const std::string& file_path, std::string_view text);
+
+ private:
+  std::unordered_map<std::string, Parsed> parsed_;  // by file path
+};
+
+// CheckProgram, reusing and refilling `cache`.
+Expected<std::unique_ptr<Program>> CheckProgram(const std::vector<ModuleRequest>& requests,
+                                                const SearchPath& search, lang::DiagnosticSink& sink,
+                                                const SourceOverlay& overlay, ParseCache* cache);
 
 // Checks one module held in memory (no imports resolved from disk beyond
 // `search`): for tests, fuzzing and the language server.

@@ -55,7 +55,8 @@ struct CheckReport {
   std::vector<lang::Diagnostic> diagnostics;
   size_t error_count = 0;
 };
-Expected<CheckReport> CheckWorkspace(const Workspace& workspace);
+// `cache` (optional) holds parses of files whose text is unchanged.
+Expected<CheckReport> CheckWorkspace(const Workspace& workspace, compiler::ParseCache* cache = nullptr);
 
 struct CellResult {
   std::string address;
@@ -84,8 +85,9 @@ struct RunReport {
   std::vector<std::string> unloaded;          // modules that left the program
   std::vector<CellEvaluation> evaluations;    // in evaluation order
   compiler::JitStats jit;                     // totals since the engine started
-  // Owns the files that `diagnostics` point into.
-  std::unique_ptr<compiler::Program> program;
+  // Owns the files that `diagnostics` point into (shared with the engine,
+  // which reuses the parses of unchanged files once the report is gone).
+  std::shared_ptr<compiler::Program> program;
   std::vector<lang::Diagnostic> diagnostics;
   std::vector<CellResult> cells;  // module by module, cells in source order
   bool committed = false;         // false when any diagnostic is an error
