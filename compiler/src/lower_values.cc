@@ -364,20 +364,25 @@ llvm::Value* Lowering::ToText(llvm::Value* value, TypeId type) {
     auto append = [&](llvm::Value* piece) {
       text = text == nullptr ? piece : b_.CreateCall(concat_, {ctx_arg_, text, piece});
     };
-    // Inside a value, strings and paths are quoted, as clive syntax.
+    // Inside a value, as clive syntax: strings and paths quoted, enum cases
+    // with their type.
+    auto inner_text = [&](llvm::Value* v, TypeId t) -> llvm::Value* {
+      if (t == TypeTable::kString || t == TypeTable::kPath) {
+        llvm::Value* quoted = b_.CreateCall(Declare("clive_rt_quote", ptr_, {ptr_, ptr_}), {ctx_arg_, v});
+        if (t == TypeTable::kString) return quoted;
+        quoted = b_.CreateCall(concat_, {ctx_arg_, StringConstant("path("), quoted});
+        return b_.CreateCall(concat_, {ctx_arg_, quoted, StringConstant(")")});
+      }
+      if (types_.Is(t, TypeKind::kEnum)) {
+        return b_.CreateCall(concat_, {ctx_arg_, StringConstant(types_.enum_type(t).name + "."), ToText(v, t)});
+      }
+      return ToText(v, t);
+    };
     auto part = [&](llvm::Value* word, TypeId part_type) {
       llvm::Value* v = FromWord(word, part_type);
-      TypeId base = types_.NonOptional(part_type);
-      if (base == TypeTable::kString || base == TypeTable::kPath) {
-        llvm::Value* quoted = b_.CreateCall(Declare("clive_rt_quote", ptr_, {ptr_, ptr_}), {ctx_arg_, v});
-        if (base == TypeTable::kPath) {
-          quoted = b_.CreateCall(concat_, {ctx_arg_, StringConstant("path("), quoted});
-          quoted = b_.CreateCall(concat_, {ctx_arg_, quoted, StringConstant(")")});
-        }
-        if (!types_.Is(part_type, TypeKind::kOptional)) return append(quoted);
-        return append(b_.CreateSelect(b_.CreateIsNull(v), StringConstant("null"), quoted));
-      }
-      append(ToText(v, part_type));
+      if (!types_.Is(part_type, TypeKind::kOptional)) return append(inner_text(v, part_type));
+      TypeId inner = types_.element(part_type);
+      append(IfPresent(v, part_type, [&](llvm::Value* x) { return inner_text(x, inner); }, StringConstant("null")));
     };
     auto items = [&](llvm::Value* count, const std::function<void(llvm::Value*)>& item) {
       llvm::Value* result = nullptr;
