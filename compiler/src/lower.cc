@@ -100,6 +100,7 @@ Expected<std::unique_ptr<llvm::Module>> Lowering::Run() {
     LowerFunctionBody(*body.fn, body.function);
   }
   if (unsupported_) return Status::EvaluationError("the JIT cannot run this module yet");
+  MarkBoolResults();
   return std::move(module_);
 }
 
@@ -151,25 +152,33 @@ llvm::Value* Lowering::NotYet(const lang::Expr& e) {
 }
 
 void Lowering::FailIf(llvm::Value* failed, abi::RuntimeError error, ExprId expr) {
-  auto* fail = llvm::BasicBlock::Create(ctx_, "fail", fn_);
-  auto* ok = llvm::BasicBlock::Create(ctx_, "ok", fn_);
-  b_.CreateCondBr(failed, fail, ok, llvm::MDBuilder(ctx_).createBranchWeights(1, 1 << 20));
-  b_.SetInsertPoint(fail);
-  const lang::SourceRange r = tree_->exprs[expr].range;
+  // One failing exit per function, told by phis what failed where: one call
+  // of clive_rt_fail instead of one per check keeps codegen fast.
+  FailExit& exit = fail_exits_[fn_];
   auto* i32 = llvm::Type::getInt32Ty(ctx_);
-  b_.CreateCall(fail_, {ctx_arg_, llvm::ConstantInt::get(i32, static_cast<uint32_t>(error)),
-                        llvm::ConstantInt::get(i32, m_->id), llvm::ConstantInt::get(i32, r.begin),
-                        llvm::ConstantInt::get(i32, r.end)});
-  b_.CreateRet(b_.getFalse());
+  if (exit.block == nullptr) {
+    exit.block = llvm::BasicBlock::Create(ctx_, "fail", fn_);
+    llvm::IRBuilder<> at(exit.block);
+    for (llvm::PHINode*& phi : exit.phis) phi = at.CreatePHI(i32, 2);
+    at.CreateCall(fail_, {ctx_arg_, exit.phis[0], exit.phis[1], exit.phis[2], exit.phis[3]});
+    at.CreateRet(at.getFalse());
+  }
+  auto* ok = llvm::BasicBlock::Create(ctx_, "ok", fn_);
+  b_.CreateCondBr(failed, exit.block, ok, llvm::MDBuilder(ctx_).createBranchWeights(1, 1 << 20));
+  const lang::SourceRange r = tree_->exprs[expr].range;
+  const uint32_t what[4] = {static_cast<uint32_t>(error), m_->id, r.begin, r.end};
+  for (int i = 0; i < 4; ++i) exit.phis[i]->addIncoming(llvm::ConstantInt::get(i32, what[i]), b_.GetInsertBlock());
   b_.SetInsertPoint(ok);
 }
 
 void Lowering::PropagateFailure(llvm::Value* ok) {
-  auto* fail = llvm::BasicBlock::Create(ctx_, "failed", fn_);
+  FailExit& exit = fail_exits_[fn_];
+  if (exit.propagate == nullptr) {
+    exit.propagate = llvm::BasicBlock::Create(ctx_, "failed", fn_);
+    llvm::IRBuilder<>(exit.propagate).CreateRet(b_.getFalse());
+  }
   auto* cont = llvm::BasicBlock::Create(ctx_, "cont", fn_);
-  b_.CreateCondBr(ok, cont, fail, llvm::MDBuilder(ctx_).createBranchWeights(1 << 20, 1));
-  b_.SetInsertPoint(fail);
-  b_.CreateRet(b_.getFalse());
+  b_.CreateCondBr(ok, cont, exit.propagate, llvm::MDBuilder(ctx_).createBranchWeights(1 << 20, 1));
   b_.SetInsertPoint(cont);
 }
 

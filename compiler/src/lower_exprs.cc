@@ -219,10 +219,16 @@ llvm::Value* Lowering::LowerBinary(ExprId id, const lang::Expr& e) {
     case BinaryOp::kMul: return Checked(llvm::Intrinsic::smul_with_overflow, l, r, id);
     case BinaryOp::kDiv:
     case BinaryOp::kRem: {
-      FailIf(b_.CreateICmpEQ(r, llvm::ConstantInt::get(i64_, 0)), abi::RuntimeError::kDivisionByZero, e.rhs);
-      llvm::Value* min_by_minus_one = b_.CreateAnd(b_.CreateICmpEQ(l, llvm::ConstantInt::get(i64_, INT64_MIN, true)),
-                                                   b_.CreateICmpEQ(r, llvm::ConstantInt::get(i64_, -1, true)));
-      FailIf(min_by_minus_one, abi::RuntimeError::kIntegerOverflow, id);
+      // A constant divisor needs no check, or only one.
+      auto* constant = llvm::dyn_cast<llvm::ConstantInt>(r);
+      if (constant == nullptr || constant->isZero()) {
+        FailIf(b_.CreateICmpEQ(r, llvm::ConstantInt::get(i64_, 0)), abi::RuntimeError::kDivisionByZero, e.rhs);
+      }
+      if (constant == nullptr || constant->isMinusOne()) {
+        llvm::Value* min_by_minus_one = b_.CreateAnd(b_.CreateICmpEQ(l, llvm::ConstantInt::get(i64_, INT64_MIN, true)),
+                                                     b_.CreateICmpEQ(r, llvm::ConstantInt::get(i64_, -1, true)));
+        FailIf(min_by_minus_one, abi::RuntimeError::kIntegerOverflow, id);
+      }
       return op == BinaryOp::kDiv ? b_.CreateSDiv(l, r) : b_.CreateSRem(l, r);
     }
     case BinaryOp::kEq: return Bool(b_.CreateICmpEQ(l, r));

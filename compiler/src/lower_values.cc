@@ -124,6 +124,18 @@ bool Lowering::NeedsConversion(TypeId from, TypeId to) const {
   }
 }
 
+void Lowering::MarkBoolResults() {
+  for (llvm::Function& function : *module_) {
+    if (function.getReturnType()->isIntegerTy(1)) function.addRetAttr(llvm::Attribute::ZExt);
+    for (llvm::BasicBlock& block : function) {
+      for (llvm::Instruction& instruction : block) {
+        auto* call = llvm::dyn_cast<llvm::CallInst>(&instruction);
+        if (call != nullptr && call->getType()->isIntegerTy(1)) call->addRetAttr(llvm::Attribute::ZExt);
+      }
+    }
+  }
+}
+
 // --- equality and order ---
 
 llvm::Value* Lowering::Equal(llvm::Value* l, llvm::Value* r, TypeId type) {

@@ -152,6 +152,12 @@ class Lowering {
   // as a List<Int?> boxes its elements).
   bool NeedsConversion(TypeId from, TypeId to) const;
 
+  // Marks every i1 result (of functions, declarations and calls) zeroext, as
+  // C++ `bool` results are: FastISel, which -O0 codegen uses, lowers `ret
+  // i1` only then, and otherwise falls back to the much slower SelectionDAG
+  // for the whole function.
+  void MarkBoolResults();
+
   // --- lower_generics.cc ---
   // The type of an expression, with the current substitution applied.
   TypeId TypeOf(ExprId id) { return Resolve(m_->TypeOf(id)); }
@@ -298,6 +304,14 @@ class Lowering {
     Substitution subst;
   };
   std::deque<PendingBody> pending_bodies_;
+  // A function's shared exits: after a failed check (phis: error, module,
+  // begin, end), and after a failed call.
+  struct FailExit {
+    llvm::BasicBlock* block = nullptr;
+    llvm::PHINode* phis[4] = {};
+    llvm::BasicBlock* propagate = nullptr;
+  };
+  std::map<llvm::Function*, FailExit> fail_exits_;
   unsigned next_global_ = 0;  // names of unnamed constants and lambdas
 };
 

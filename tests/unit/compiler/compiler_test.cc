@@ -181,7 +181,7 @@ TEST_F(JitTest, EmitsIrWithOneFunctionPerCell) {
   auto c = CheckText("val a = 1\nval b = a + 1\n");
   auto ir = jit_->EmitIR(*c->program, *c->module);
   ASSERT_TRUE(ir.ok());
-  EXPECT_NE(ir->find("define i1 @clive._root."), std::string::npos);
+  EXPECT_NE(ir->find("define zeroext i1 @clive._root."), std::string::npos);
   EXPECT_NE(ir->find(".cell.a(ptr"), std::string::npos);
   EXPECT_NE(ir->find(".cell.b(ptr"), std::string::npos);
   EXPECT_NE(ir->find("llvm.sadd.with.overflow.i64"), std::string::npos);
