@@ -1,6 +1,5 @@
 // Unit tests of the checker and of the JIT: types, errors, evaluation order,
 // and compiled code computing the right values.
-#include <map>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
