@@ -168,26 +168,7 @@ bool ModuleChecker::Unify(TypeId param, TypeId arg, std::map<TypeId, TypeId>& su
 }
 
 TypeId ModuleChecker::Substitute(TypeId type, const std::map<TypeId, TypeId>& subst) {
-  switch (types_.kind(type)) {
-    case TypeKind::kTypeParam: {
-      auto it = subst.find(type);
-      return it == subst.end() ? type : it->second;
-    }
-    case TypeKind::kList: return types_.ListOf(Substitute(types_.element(type), subst));
-    case TypeKind::kOptional: return types_.OptionalOf(Substitute(types_.element(type), subst));
-    case TypeKind::kRef: return types_.RefOf(Substitute(types_.element(type), subst));
-    case TypeKind::kMap: {
-      TypeId key = Substitute(types_.key(type), subst);
-      return types_.MapOf(key, Substitute(types_.value(type), subst));
-    }
-    case TypeKind::kFunction: {
-      std::vector<TypeId> params;
-      for (TypeId p : types_.params(type)) params.push_back(p);  // copy: the table may grow
-      for (TypeId& p : params) p = Substitute(p, subst);
-      return types_.FunctionOf(params, Substitute(types_.result(type), subst));
-    }
-    default: return type;
-  }
+  return types_.Substitute(type, subst);
 }
 
 TypeId ModuleChecker::CheckLambda(ExprId id, const lang::Expr& e, Scope& scope, TypeId expected) {

@@ -66,7 +66,10 @@ using lang::kNone;
 Lowering::Lowering(const Program& program, const CheckedModule& module, llvm::LLVMContext& context,
                    lang::DiagnosticSink& sink)
     : program_(program),
-      types_(program.types),
+      // Interning a generic instantiation's types (List<Int> for List<T>)
+      // only appends to the table, never changes an existing type, and the
+      // Program is lowered by one thread at a time (lowering.h).
+      types_(const_cast<TypeTable&>(program.types)),
       m_(&module),
       tree_(module.tree.get()),
       unit_module_(module.id),
@@ -91,11 +94,13 @@ Expected<std::unique_ptr<llvm::Module>> Lowering::Run() {
   // Function bodies, each in its own module's context; lowering one may
   // queue more.
   while (!pending_bodies_.empty() && !unsupported_) {
-    auto [fn, function] = pending_bodies_.front();
+    PendingBody body = std::move(pending_bodies_.front());
     pending_bodies_.pop_front();
-    LowerFunctionBody(*fn, function);
+    WithSubstitution with(*this, std::move(body.subst));
+    LowerFunctionBody(*body.fn, body.function);
   }
   if (unsupported_) return Status::EvaluationError("the JIT cannot run this module yet");
+  MarkBoolResults();
   return std::move(module_);
 }
 
@@ -123,18 +128,7 @@ llvm::FunctionCallee Lowering::Declare(const char* name, llvm::Type* ret, std::v
 }
 
 llvm::Type* Lowering::ValueType(TypeId type) const {
-  switch (types_.kind(type)) {
-    case TypeKind::kString:
-    case TypeKind::kRecord:
-    case TypeKind::kList:
-    case TypeKind::kMap:
-    case TypeKind::kOptional:
-    case TypeKind::kNull:
-    case TypeKind::kFunction:
-    case TypeKind::kRef:
-    case TypeKind::kPath: return ptr_;
-    default: return i64_;
-  }
+  return types_.HeldByPointer(type) ? static_cast<llvm::Type*>(ptr_) : i64_;
 }
 
 void Lowering::LowerCell(uint32_t c) {
@@ -158,25 +152,33 @@ llvm::Value* Lowering::NotYet(const lang::Expr& e) {
 }
 
 void Lowering::FailIf(llvm::Value* failed, abi::RuntimeError error, ExprId expr) {
-  auto* fail = llvm::BasicBlock::Create(ctx_, "fail", fn_);
-  auto* ok = llvm::BasicBlock::Create(ctx_, "ok", fn_);
-  b_.CreateCondBr(failed, fail, ok, llvm::MDBuilder(ctx_).createBranchWeights(1, 1 << 20));
-  b_.SetInsertPoint(fail);
-  const lang::SourceRange r = tree_->exprs[expr].range;
+  // One failing exit per function, told by phis what failed where: one call
+  // of clive_rt_fail instead of one per check keeps codegen fast.
+  FailExit& exit = fail_exits_[fn_];
   auto* i32 = llvm::Type::getInt32Ty(ctx_);
-  b_.CreateCall(fail_, {ctx_arg_, llvm::ConstantInt::get(i32, static_cast<uint32_t>(error)),
-                        llvm::ConstantInt::get(i32, m_->id), llvm::ConstantInt::get(i32, r.begin),
-                        llvm::ConstantInt::get(i32, r.end)});
-  b_.CreateRet(b_.getFalse());
+  if (exit.block == nullptr) {
+    exit.block = llvm::BasicBlock::Create(ctx_, "fail", fn_);
+    llvm::IRBuilder<> at(exit.block);
+    for (llvm::PHINode*& phi : exit.phis) phi = at.CreatePHI(i32, 2);
+    at.CreateCall(fail_, {ctx_arg_, exit.phis[0], exit.phis[1], exit.phis[2], exit.phis[3]});
+    at.CreateRet(at.getFalse());
+  }
+  auto* ok = llvm::BasicBlock::Create(ctx_, "ok", fn_);
+  b_.CreateCondBr(failed, exit.block, ok, llvm::MDBuilder(ctx_).createBranchWeights(1, 1 << 20));
+  const lang::SourceRange r = tree_->exprs[expr].range;
+  const uint32_t what[4] = {static_cast<uint32_t>(error), m_->id, r.begin, r.end};
+  for (int i = 0; i < 4; ++i) exit.phis[i]->addIncoming(llvm::ConstantInt::get(i32, what[i]), b_.GetInsertBlock());
   b_.SetInsertPoint(ok);
 }
 
 void Lowering::PropagateFailure(llvm::Value* ok) {
-  auto* fail = llvm::BasicBlock::Create(ctx_, "failed", fn_);
+  FailExit& exit = fail_exits_[fn_];
+  if (exit.propagate == nullptr) {
+    exit.propagate = llvm::BasicBlock::Create(ctx_, "failed", fn_);
+    llvm::IRBuilder<>(exit.propagate).CreateRet(b_.getFalse());
+  }
   auto* cont = llvm::BasicBlock::Create(ctx_, "cont", fn_);
-  b_.CreateCondBr(ok, cont, fail, llvm::MDBuilder(ctx_).createBranchWeights(1 << 20, 1));
-  b_.SetInsertPoint(fail);
-  b_.CreateRet(b_.getFalse());
+  b_.CreateCondBr(ok, cont, exit.propagate, llvm::MDBuilder(ctx_).createBranchWeights(1 << 20, 1));
   b_.SetInsertPoint(cont);
 }
 
@@ -186,7 +188,7 @@ llvm::Function* Lowering::GetFunction(const FunctionInfo& fn, const lang::Expr& 
   auto key = std::make_pair(fn.module, static_cast<uint32_t>(&fn - program_.module(fn.module).functions.data()));
   if (auto it = functions_.find(key); it != functions_.end()) return it->second;
   if (!IsExportable(program_, fn)) {
-    NotYet(at);  // prelude built-ins and generic functions come next
+    NotYet(at);  // built-ins and generic functions are lowered by CallFunction
     return nullptr;
   }
   // i1 f(ptr ctx, ptr out, [this], params...): false after a runtime error.
@@ -200,7 +202,7 @@ llvm::Function* Lowering::GetFunction(const FunctionInfo& fn, const lang::Expr& 
     auto* function = llvm::Function::Create(type, llvm::GlobalValue::ExternalLinkage,
                                             ExportedFunctionName(unit_, key.second), *module_);
     functions_[key] = function;
-    pending_bodies_.emplace_back(&fn, function);
+    pending_bodies_.push_back({&fn, function, {}});
     return function;
   }
   // Another module's function: a thunk that calls whatever address its link
@@ -229,21 +231,23 @@ void Lowering::LowerFunctionBody(const FunctionInfo& fn, llvm::Function* functio
   unsigned next = 2;
   if (fn.receiver != TypeTable::kError) {
     frame.self = function->getArg(next++);
-    frame.self_type = fn.receiver;
+    frame.self_type = Resolve(fn.receiver);
   }
   for (size_t p = 0; p < fn.params.size(); ++p) frame.params.push_back(function->getArg(next++));
   frames_.push_back(std::move(frame));
   std::vector<BuilderScope> saved_builders;
   saved_builders.swap(builders_);  // a body does not see its caller's blocks
-  llvm::Value* value = LowerAs(decl.body, fn.result);
+  std::vector<Local> saved_locals;
+  saved_locals.swap(locals_);
+  llvm::Value* value = LowerAs(decl.body, Resolve(fn.result));
   b_.CreateStore(value, function->getArg(1));
   b_.CreateRet(b_.getTrue());
   builders_.swap(saved_builders);
+  locals_.swap(saved_locals);
   frames_.pop_back();
 }
 
-bool Lowering::LowerArguments(const lang::Expr& e, const FunctionInfo& fn, llvm::Value* self,
-                              std::vector<llvm::Value*>& args) {
+std::vector<lang::ExprId> Lowering::BoundArguments(const lang::Expr& e, const FunctionInfo& fn) const {
   // The same matching as the checker's: positional, then by name.
   std::vector<ExprId> bound(fn.params.size(), kNone);
   size_t next = 0;
@@ -259,26 +263,41 @@ bool Lowering::LowerArguments(const lang::Expr& e, const FunctionInfo& fn, llvm:
     }
     if (index < bound.size()) bound[index] = arg.value;
   }
+  return bound;
+}
+
+bool Lowering::LowerArguments(const lang::Expr& e, const FunctionInfo& fn, llvm::Value* self,
+                              std::vector<llvm::Value*>& args, const std::vector<TypeId>& params,
+                              const Substitution& callee_subst) {
+  std::vector<ExprId> bound = BoundArguments(e, fn);
   args.assign(fn.params.size(), nullptr);
   for (size_t p = 0; p < fn.params.size(); ++p) {
     if (bound[p] != kNone) {
-      args[p] = LowerAs(bound[p], fn.params[p].type);
+      args[p] = LowerAs(bound[p], params[p]);
       continue;
     }
     if (fn.params[p].default_value == kNone) return false;
     // A default is an expression of the callee's module that may read the
     // parameters before it.
     InModule in(*this, fn.module);
-    frames_.push_back({args, self, fn.receiver});
-    args[p] = LowerAs(fn.params[p].default_value, fn.params[p].type);
+    WithSubstitution with(*this, callee_subst);
+    frames_.push_back({args, self, Resolve(fn.receiver)});
+    std::vector<Local> saved_locals;
+    saved_locals.swap(locals_);
+    args[p] = LowerAs(fn.params[p].default_value, params[p]);
+    locals_.swap(saved_locals);
     frames_.pop_back();
   }
   return true;
 }
 
-llvm::Value* Lowering::EmitCall(llvm::Function* function, TypeId result, std::vector<llvm::Value*> args) {
+llvm::Value* Lowering::NewSlot() {
   llvm::IRBuilder<> entry(&fn_->getEntryBlock(), fn_->getEntryBlock().begin());
-  llvm::Value* out = entry.CreateAlloca(i64_);
+  return entry.CreateAlloca(i64_);
+}
+
+llvm::Value* Lowering::EmitCall(llvm::Function* function, TypeId result, std::vector<llvm::Value*> args) {
+  llvm::Value* out = NewSlot();
   args.insert(args.begin(), {ctx_arg_, out});
   PropagateFailure(b_.CreateCall(function, args));
   return b_.CreateLoad(ValueType(result), out);
@@ -287,29 +306,37 @@ llvm::Value* Lowering::EmitCall(llvm::Function* function, TypeId result, std::ve
 llvm::Value* Lowering::LowerCall(ExprId id, const lang::Expr& e) {
   const SymbolRef& ref = m_->expr_refs[id];
   const lang::Expr& callee = tree_->exprs[e.lhs];
-  if (callee.kind == ExprKind::kMember && callee.safe) return NotYet(e);
+  if (callee.kind == ExprKind::kMember && callee.safe) return LowerSafeCall(id, e);
+  if (ref.kind == SymbolRef::Kind::kCell) return LowerRef(ref);  // ref(cell)
   if (ref.kind == SymbolRef::Kind::kCopy) {
     llvm::Value* record = callee.kind == ExprKind::kMember ? LowerExpr(callee.lhs) : frames_.back().self;
     return LowerCopy(e, record, ref.type);
   }
-  if (ref.kind != SymbolRef::Kind::kFunction) return NotYet(e);
+  if (ref.kind != SymbolRef::Kind::kFunction) return LowerValueCall(id, e);
   const FunctionInfo& fn = program_.module(ref.module).functions[ref.index];
-  llvm::Function* function = GetFunction(fn, e);
-  if (function == nullptr) return llvm::PoisonValue::get(i64_);
-  llvm::Value* self = nullptr;
-  if (fn.receiver != TypeTable::kError) {
-    if (callee.kind == ExprKind::kMember) {
-      self = LowerAs(callee.lhs, fn.receiver);
-    } else if (!frames_.empty() && frames_.back().self != nullptr) {
-      self = frames_.back().self;  // a member calling a member of `this`
-    } else {
-      return NotYet(e);
-    }
+  if (fn.receiver == TypeTable::kError) return CallFunction(id, e, fn, nullptr, TypeTable::kError);
+  if (callee.kind == ExprKind::kMember) return CallFunction(id, e, fn, LowerExpr(callee.lhs), TypeOf(callee.lhs));
+  if (!frames_.empty() && frames_.back().self != nullptr) {  // a member calling a member of `this`
+    return CallFunction(id, e, fn, frames_.back().self, frames_.back().self_type);
   }
+  return NotYet(e);
+}
+
+llvm::Value* Lowering::CallFunction(ExprId id, const lang::Expr& e, const FunctionInfo& fn, llvm::Value* self,
+                                    TypeId self_type, TypeId* result) {
+  Substitution subst = InferTypeArguments(id, e, fn, self_type);
+  TypeId result_type = Substitute(fn.result, subst);
+  if (result != nullptr) *result = result_type;
+  if (self != nullptr) self = Coerce(self, self_type, Substitute(fn.receiver, subst));
+  std::vector<TypeId> params;
+  for (const FunctionParam& p : fn.params) params.push_back(Substitute(p.type, subst));
   std::vector<llvm::Value*> args;
-  if (!LowerArguments(e, fn, self, args)) return NotYet(e);
+  if (!LowerArguments(e, fn, self, args, params, subst)) return NotYet(e);
+  if (fn.builtin) return LowerBuiltin(fn, subst, self, args, e);
+  llvm::Function* function = subst.empty() ? GetFunction(fn, e) : GetInstance(fn, subst);
+  if (function == nullptr) return llvm::PoisonValue::get(i64_);
   if (self != nullptr) args.insert(args.begin(), self);
-  return EmitCall(function, fn.result, std::move(args));
+  return EmitCall(function, result_type, std::move(args));
 }
 
 // --- records ---
@@ -325,10 +352,7 @@ std::vector<llvm::Value*> Lowering::LoadFields(llvm::Value* record, TypeId type)
 
 llvm::Value* Lowering::NewRecord(TypeId type, const std::vector<llvm::Value*>& values) {
   const RecordType& record = types_.record(type);
-  llvm::Value* object =
-      b_.CreateCall(alloc_, {ctx_arg_, llvm::ConstantInt::get(i64_, 8 * record.fields.size())}, record.name);
-  for (size_t f = 0; f < values.size(); ++f) b_.CreateStore(values[f], b_.CreateConstInBoundsGEP1_64(i64_, object, f));
-  return object;
+  return NewWords(values, record.name.c_str());
 }
 
 llvm::Value* Lowering::LowerDefault(const RecordType& record, size_t field) {
@@ -348,7 +372,7 @@ llvm::Value* Lowering::LowerCopy(const lang::Expr& e, llvm::Value* record, TypeI
 }
 
 llvm::Value* Lowering::LowerBuilder(ExprId id, const lang::Expr& e) {
-  TypeId type = m_->TypeOf(id);
+  TypeId type = TypeOf(id);
   if (!types_.Is(type, TypeKind::kRecord)) return NotYet(e);
   const RecordType& record = types_.record(type);
   // Where the block starts from: the type's defaults, the result of a
@@ -361,12 +385,8 @@ llvm::Value* Lowering::LowerBuilder(ExprId id, const lang::Expr& e) {
   std::vector<llvm::Value*> start;
   if (base_ref.kind == SymbolRef::Kind::kFunction) {
     const FunctionInfo& fn = program_.module(base_ref.module).functions[base_ref.index];
-    llvm::Function* function = GetFunction(fn, e);
-    if (function == nullptr) return llvm::PoisonValue::get(i64_);
-    std::vector<llvm::Value*> args;
     lang::Expr no_args;
-    if (!LowerArguments(no_args, fn, nullptr, args)) return NotYet(e);
-    start = LoadFields(EmitCall(function, fn.result, std::move(args)), type);
+    start = LoadFields(CallFunction(id, no_args, fn, nullptr, TypeTable::kError), type);
   } else if (!from_type) {
     start = LoadFields(LowerExpr(e.lhs), type);
   }
@@ -379,7 +399,7 @@ llvm::Value* Lowering::LowerBuilder(ExprId id, const lang::Expr& e) {
     const RecordField& field = record.fields[f];
     if (init.name.empty()) {
       TypeId element = types_.element(field.type);
-      TypeId actual = m_->TypeOf(init.value);
+      TypeId actual = TypeOf(init.value);
       bool splice = !types_.Assignable(actual, element);
       collected.emplace_back(LowerAs(init.value, splice ? field.type : element), splice);
       continue;

@@ -1,4 +1,6 @@
 // Lowering: operators, control flow, strings, lists, optionals (lowering.h).
+#include <bit>
+
 #include "clive/lang/units.h"
 #include "llvm/IR/Intrinsics.h"
 #include "lowering.h"
@@ -32,28 +34,71 @@ llvm::Value* Lowering::LowerExpr(ExprId id) {
     case ExprKind::kWhen: return LowerWhen(id, e);
     case ExprKind::kList: return LowerList(id, e);
     case ExprKind::kIndex: return LowerIndex(id, e);
-    default: break;  // maps, lambdas, comprehensions, floats: next
+    case ExprKind::kFloat: return llvm::ConstantInt::get(i64_, std::bit_cast<uint64_t>(e.float_value));
+    case ExprKind::kMap: return LowerMap(id, e);
+    case ExprKind::kLambda: return LowerLambda(id, e);
+    case ExprKind::kComprehension: return LowerComprehension(id, e);
+    case ExprKind::kError: break;  // the checker reported it
   }
   return NotYet(e);
 }
 
-llvm::Value* Lowering::LowerAs(ExprId id, TypeId to) { return Coerce(LowerExpr(id), m_->TypeOf(id), to); }
+llvm::Value* Lowering::LowerAs(ExprId id, TypeId to) { return Coerce(LowerExpr(id), TypeOf(id), to); }
 
 llvm::Value* Lowering::Coerce(llvm::Value* value, TypeId from, TypeId to) {
-  if (from == to || to == TypeTable::kError || !types_.Is(to, TypeKind::kOptional)) return value;
-  if (from == TypeTable::kNull || types_.Is(from, TypeKind::kOptional)) return value;  // same representation
-  TypeId inner = types_.element(to);
-  if (!IsWord(inner)) return value;  // a pointer is its own optional
-  // An i64 in an optional lives in a box.
-  llvm::Value* box = b_.CreateCall(alloc_, {ctx_arg_, llvm::ConstantInt::get(i64_, 8)});
-  b_.CreateStore(value, box);
-  return box;
+  if (from == to || to == TypeTable::kError || from == TypeTable::kError || from == TypeTable::kNull) return value;
+  if (types_.Is(to, TypeKind::kOptional)) {
+    TypeId inner = types_.element(to);
+    if (types_.Is(from, TypeKind::kOptional)) {
+      if (!NeedsConversion(types_.element(from), inner)) return value;  // same representation
+      return IfPresent(value, from, [&](llvm::Value* v) { return Coerce(v, types_.element(from), to); });
+    }
+    value = Coerce(value, from, inner);
+    if (!IsWord(inner)) return value;  // a pointer is its own optional
+    return NewWords({value}, "box");  // an i64 in an optional lives in a box
+  }
+  if (!NeedsConversion(from, to)) return value;
+  // Collections are covariant: convert their items (List<Int> as List<Int?>).
+  if (types_.Is(to, TypeKind::kList)) {
+    TypeId item_from = types_.element(from), item_to = types_.element(to);
+    return BuildList(b_.CreateLoad(i64_, value), [&](llvm::Value* i) {
+      llvm::Value* item = b_.CreateLoad(ValueType(item_from), ListItemSlot(value, i));
+      return Coerce(item, item_from, item_to);
+    });
+  }
+  // Maps: the same keys, values converted; {length, key, value, ...}.
+  TypeId value_from = types_.value(from), value_to = types_.value(to);
+  llvm::Value* length = b_.CreateLoad(i64_, value);
+  llvm::Value* pairs = BuildList(b_.CreateShl(length, 1), [&](llvm::Value* i) -> llvm::Value* {
+    llvm::Value* word = b_.CreateLoad(i64_, ListItemSlot(value, i));
+    auto* key_block = b_.GetInsertBlock();
+    auto* value_block = llvm::BasicBlock::Create(ctx_, "map.value", fn_);
+    auto* join = llvm::BasicBlock::Create(ctx_, "map.item", fn_);
+    b_.CreateCondBr(b_.CreateTrunc(i, b_.getInt1Ty()), value_block, join);
+    b_.SetInsertPoint(value_block);
+    llvm::Value* converted = AsWord(Coerce(FromWord(word, value_from), value_from, value_to));
+    auto* value_end = b_.GetInsertBlock();
+    b_.CreateBr(join);
+    b_.SetInsertPoint(join);
+    llvm::PHINode* phi = b_.CreatePHI(i64_, 2);
+    phi->addIncoming(word, key_block);
+    phi->addIncoming(converted, value_end);
+    return phi;
+  });
+  b_.CreateStore(length, pairs);  // the list's length was 2n; a map's is n
+  return pairs;
 }
 
 llvm::Value* Lowering::LowerName(ExprId id, const lang::Expr& e) {
   const SymbolRef& ref = m_->expr_refs[id];
   switch (ref.kind) {
     case SymbolRef::Kind::kCell: return LoadCell(ref, e.name);
+    case SymbolRef::Kind::kLocal:
+      for (auto it = locals_.rbegin(); it != locals_.rend(); ++it) {
+        if (it->index == ref.index && it->name == e.name) return it->value;
+      }
+      break;
+    case SymbolRef::Kind::kFunction: return FunctionValue(program_.module(ref.module).functions[ref.index], e);
     case SymbolRef::Kind::kParam:
       if (!frames_.empty() && ref.index < frames_.back().params.size() && frames_.back().params[ref.index]) {
         return frames_.back().params[ref.index];
@@ -65,7 +110,7 @@ llvm::Value* Lowering::LowerName(ExprId id, const lang::Expr& e) {
     case SymbolRef::Kind::kField:  // a field of `this`, by its bare name
       if (!frames_.empty() && frames_.back().self != nullptr) {
         llvm::Value* field = b_.CreateConstInBoundsGEP1_64(i64_, frames_.back().self, ref.index);
-        return b_.CreateLoad(ValueType(m_->TypeOf(id)), field, std::string(e.name));
+        return b_.CreateLoad(ValueType(TypeOf(id)), field, std::string(e.name));
       }
       break;
     case SymbolRef::Kind::kBuilderField:
@@ -82,45 +127,50 @@ llvm::Value* Lowering::LowerMember(ExprId id, const lang::Expr& e) {
   const SymbolRef& ref = m_->expr_refs[id];
   if (ref.kind == SymbolRef::Kind::kCell) return LoadCell(ref, e.name);
   if (ref.kind == SymbolRef::Kind::kEnumCase) return llvm::ConstantInt::get(i64_, ref.index);
-  TypeId object_type = m_->TypeOf(e.lhs);
+  TypeId object_type = TypeOf(e.lhs);
   TypeId base = types_.NonOptional(object_type);
-  TypeId result = m_->TypeOf(id);
-  auto member = [&](llvm::Value* object) -> llvm::Value* {
-    if (ref.kind == SymbolRef::Kind::kField && types_.Is(base, TypeKind::kRecord)) {
-      TypeId field_type = types_.record(base).fields[ref.index].type;
-      return b_.CreateLoad(ValueType(field_type), b_.CreateConstInBoundsGEP1_64(i64_, object, ref.index), std::string(e.name));
-    }
-    if (types_.Is(base, TypeKind::kList) && (e.name == "size" || e.name == "isEmpty")) {
-      llvm::Value* length = b_.CreateLoad(i64_, object);
-      return e.name == "size" ? length : Bool(b_.CreateICmpEQ(length, llvm::ConstantInt::get(i64_, 0)));
-    }
-    return nullptr;
-  };
   llvm::Value* object = LowerExpr(e.lhs);
-  if (!e.safe) {
-    llvm::Value* value = member(object);
-    return value != nullptr ? value : NotYet(e);
+  if (!e.safe || !types_.Is(object_type, TypeKind::kOptional)) {
+    if (object_type == TypeTable::kNull) return llvm::ConstantPointerNull::get(ptr_);
+    llvm::Value* value = Member(object, base, ref, e.name, e);
+    if (value == nullptr) return NotYet(e);
+    return e.safe ? Coerce(value, types_.NonOptional(TypeOf(id)), TypeOf(id)) : value;
   }
   // a?.b: null when a is null, else b (boxed when it is a word).
-  if (object_type == TypeTable::kNull) return llvm::ConstantPointerNull::get(ptr_);
-  llvm::Value* unboxed = IsWord(base) ? nullptr : object;
-  if (unboxed == nullptr) return NotYet(e);  // members of boxed scalars: none exist
-  llvm::BasicBlock* start = b_.GetInsertBlock();
-  auto* present = llvm::BasicBlock::Create(ctx_, "present", fn_);
-  auto* join = llvm::BasicBlock::Create(ctx_, "join", fn_);
-  b_.CreateCondBr(b_.CreateIsNull(object), join, present);
-  b_.SetInsertPoint(present);
-  llvm::Value* value = member(unboxed);
-  if (value == nullptr) return NotYet(e);
-  TypeId member_type = types_.NonOptional(result);
-  value = Coerce(value, member_type, result);
-  llvm::BasicBlock* present_end = b_.GetInsertBlock();
-  b_.CreateBr(join);
-  b_.SetInsertPoint(join);
-  llvm::PHINode* phi = b_.CreatePHI(ptr_, 2);
-  phi->addIncoming(llvm::ConstantPointerNull::get(ptr_), start);
-  phi->addIncoming(value, present_end);
-  return phi;
+  TypeId result = TypeOf(id);
+  return IfPresent(object, object_type, [&](llvm::Value* present) -> llvm::Value* {
+    llvm::Value* value = Member(present, base, ref, e.name, e);
+    if (value == nullptr) return NotYet(e);
+    return Coerce(value, types_.NonOptional(result), result);
+  });
+}
+
+llvm::Value* Lowering::Member(llvm::Value* object, TypeId base, const SymbolRef& ref, std::string_view name,
+                              const lang::Expr& at) {
+  auto is_empty = [&](llvm::Value* length) { return Bool(b_.CreateICmpEQ(length, llvm::ConstantInt::get(i64_, 0))); };
+  switch (types_.kind(base)) {
+    case TypeKind::kRecord: {
+      if (ref.kind != SymbolRef::Kind::kField) return nullptr;
+      TypeId field_type = types_.record(base).fields[ref.index].type;
+      return b_.CreateLoad(ValueType(field_type), b_.CreateConstInBoundsGEP1_64(i64_, object, ref.index),
+                           std::string(name));
+    }
+    case TypeKind::kList:
+    case TypeKind::kString:
+    case TypeKind::kMap: {
+      llvm::Value* length = b_.CreateLoad(i64_, object);  // every one starts with its length
+      if (name == "size" || name == "length") return length;
+      if (name == "isEmpty") return is_empty(length);
+      if (types_.Is(base, TypeKind::kMap) && (name == "keys" || name == "values")) {
+        return MapColumn(object, name == "values");
+      }
+      return nullptr;
+    }
+    case TypeKind::kRef:
+      if (name == "value") return ReadRef(object, types_.element(base), at);
+      return nullptr;
+    default: return nullptr;
+  }
 }
 
 llvm::Value* Lowering::Checked(llvm::Intrinsic::ID intrinsic, llvm::Value* l, llvm::Value* r, ExprId at) {
@@ -130,7 +180,7 @@ llvm::Value* Lowering::Checked(llvm::Intrinsic::ID intrinsic, llvm::Value* l, ll
 }
 
 llvm::Value* Lowering::LowerUnary(ExprId id, const lang::Expr& e) {
-  if (m_->TypeOf(e.lhs) == TypeTable::kFloat) return NotYet(e);
+  if (TypeOf(e.lhs) == TypeTable::kFloat) return LowerFloatUnary(e);
   llvm::Value* operand = LowerExpr(e.lhs);
   if (static_cast<lang::UnaryOp>(e.op) == lang::UnaryOp::kNot) {
     return b_.CreateXor(operand, llvm::ConstantInt::get(i64_, 1));
@@ -138,47 +188,47 @@ llvm::Value* Lowering::LowerUnary(ExprId id, const lang::Expr& e) {
   return Checked(llvm::Intrinsic::ssub_with_overflow, llvm::ConstantInt::get(i64_, 0), operand, id);
 }
 
-llvm::Value* Lowering::Equal(llvm::Value* l, llvm::Value* r, TypeId type) {
-  if (type == TypeTable::kString) return b_.CreateICmpNE(b_.CreateCall(str_equal_, {l, r}), llvm::ConstantInt::get(i64_, 0));
-  return b_.CreateICmpEQ(l, r);
-}
-
 llvm::Value* Lowering::LowerBinary(ExprId id, const lang::Expr& e) {
   using lang::BinaryOp;
   auto op = static_cast<BinaryOp>(e.op);
   if (op == BinaryOp::kAnd || op == BinaryOp::kOr) return LowerShortCircuit(op, e);
   if (op == BinaryOp::kElvis) return LowerElvis(id, e);
-  TypeId lt = m_->TypeOf(e.lhs), rt = m_->TypeOf(e.rhs);
-  bool nullable = lt == TypeTable::kNull || rt == TypeTable::kNull || types_.Is(lt, TypeKind::kOptional) ||
-                  types_.Is(rt, TypeKind::kOptional);
-  if (nullable) {
-    // Only comparisons with the `null` literal, for now.
-    if ((op != BinaryOp::kEq && op != BinaryOp::kNe) || (lt != TypeTable::kNull && rt != TypeTable::kNull)) {
-      return NotYet(e);
+  TypeId lt = TypeOf(e.lhs), rt = TypeOf(e.rhs);
+  if (op == BinaryOp::kEq || op == BinaryOp::kNe) {
+    if (lt == TypeTable::kNull || rt == TypeTable::kNull) {  // `x == null`: no need to look inside
+      llvm::Value* value = LowerExpr(lt == TypeTable::kNull ? e.rhs : e.lhs);
+      llvm::Value* is_null = b_.CreateIsNull(value);
+      return Bool(op == BinaryOp::kEq ? is_null : b_.CreateNot(is_null));
     }
-    llvm::Value* value = LowerExpr(lt == TypeTable::kNull ? e.rhs : e.lhs);
-    llvm::Value* is_null = b_.CreateIsNull(value);
-    return Bool(op == BinaryOp::kEq ? is_null : b_.CreateNot(is_null));
+    if (lt != rt || !IsWord(lt) || lt == TypeTable::kFloat) {
+      llvm::Value* l = LowerExpr(e.lhs);
+      llvm::Value* equal = EqualMixed(l, lt, LowerExpr(e.rhs), rt);
+      return Bool(op == BinaryOp::kEq ? equal : b_.CreateNot(equal));
+    }
   }
-  if (lt == TypeTable::kFloat) return NotYet(e);
   llvm::Value* l = LowerExpr(e.lhs);
   llvm::Value* r = LowerExpr(e.rhs);
-  if (types_.Is(lt, TypeKind::kList)) {
-    if (op == BinaryOp::kAdd) return b_.CreateCall(list_concat_, {ctx_arg_, l, r});
-    return NotYet(e);
-  }
+  if (lt == TypeTable::kFloat) return LowerFloatBinary(op, l, r);
+  if (types_.Is(lt, TypeKind::kList)) return b_.CreateCall(list_concat_, {ctx_arg_, l, r});  // only `+`
+  if (types_.Is(lt, TypeKind::kMap)) return MapPlus(l, r, lt);  // only `+`
   if (lt == TypeTable::kString) return LowerStringBinary(op, l, r);
-  if (!IsWord(lt)) return NotYet(e);  // records, maps: structural equality comes next
+  if (!IsWord(lt)) return NotYet(e);
   switch (op) {
     case BinaryOp::kAdd: return Checked(llvm::Intrinsic::sadd_with_overflow, l, r, id);
     case BinaryOp::kSub: return Checked(llvm::Intrinsic::ssub_with_overflow, l, r, id);
     case BinaryOp::kMul: return Checked(llvm::Intrinsic::smul_with_overflow, l, r, id);
     case BinaryOp::kDiv:
     case BinaryOp::kRem: {
-      FailIf(b_.CreateICmpEQ(r, llvm::ConstantInt::get(i64_, 0)), abi::RuntimeError::kDivisionByZero, e.rhs);
-      llvm::Value* min_by_minus_one = b_.CreateAnd(b_.CreateICmpEQ(l, llvm::ConstantInt::get(i64_, INT64_MIN, true)),
-                                                   b_.CreateICmpEQ(r, llvm::ConstantInt::get(i64_, -1, true)));
-      FailIf(min_by_minus_one, abi::RuntimeError::kIntegerOverflow, id);
+      // A constant divisor needs no check, or only one.
+      auto* constant = llvm::dyn_cast<llvm::ConstantInt>(r);
+      if (constant == nullptr || constant->isZero()) {
+        FailIf(b_.CreateICmpEQ(r, llvm::ConstantInt::get(i64_, 0)), abi::RuntimeError::kDivisionByZero, e.rhs);
+      }
+      if (constant == nullptr || constant->isMinusOne()) {
+        llvm::Value* min_by_minus_one = b_.CreateAnd(b_.CreateICmpEQ(l, llvm::ConstantInt::get(i64_, INT64_MIN, true)),
+                                                     b_.CreateICmpEQ(r, llvm::ConstantInt::get(i64_, -1, true)));
+        FailIf(min_by_minus_one, abi::RuntimeError::kIntegerOverflow, id);
+      }
       return op == BinaryOp::kDiv ? b_.CreateSDiv(l, r) : b_.CreateSRem(l, r);
     }
     case BinaryOp::kEq: return Bool(b_.CreateICmpEQ(l, r));
@@ -230,8 +280,8 @@ llvm::Value* Lowering::LowerShortCircuit(lang::BinaryOp op, const lang::Expr& e)
 }
 
 llvm::Value* Lowering::LowerElvis(ExprId id, const lang::Expr& e) {
-  TypeId result = m_->TypeOf(id);
-  TypeId lt = m_->TypeOf(e.lhs);
+  TypeId result = TypeOf(id);
+  TypeId lt = TypeOf(e.lhs);
   llvm::Value* l = LowerExpr(e.lhs);
   if (lt == TypeTable::kNull) return LowerAs(e.rhs, result);
   if (!types_.Is(lt, TypeKind::kOptional)) return Coerce(l, lt, result);
@@ -260,7 +310,7 @@ llvm::Value* Lowering::LowerElvis(ExprId id, const lang::Expr& e) {
 }
 
 llvm::Value* Lowering::LowerIf(ExprId id, const lang::Expr& e) {
-  TypeId result = m_->TypeOf(id);
+  TypeId result = TypeOf(id);
   llvm::Value* cond = b_.CreateICmpNE(LowerExpr(e.lhs), llvm::ConstantInt::get(i64_, 0));
   auto* then_block = llvm::BasicBlock::Create(ctx_, "then", fn_);
   auto* else_block = llvm::BasicBlock::Create(ctx_, "else", fn_);
@@ -282,9 +332,8 @@ llvm::Value* Lowering::LowerIf(ExprId id, const lang::Expr& e) {
 }
 
 llvm::Value* Lowering::LowerWhen(ExprId id, const lang::Expr& e) {
-  TypeId result = m_->TypeOf(id);
-  TypeId subject_type = e.lhs == kNone ? TypeTable::kError : m_->TypeOf(e.lhs);
-  if (e.lhs != kNone && !IsWord(subject_type) && subject_type != TypeTable::kString) return NotYet(e);
+  TypeId result = TypeOf(id);
+  TypeId subject_type = e.lhs == kNone ? TypeTable::kError : TypeOf(e.lhs);
   llvm::Value* subject = e.lhs == kNone ? nullptr : LowerExpr(e.lhs);
   auto* join = llvm::BasicBlock::Create(ctx_, "when.end", fn_);
   std::vector<std::pair<llvm::Value*, llvm::BasicBlock*>> incoming;
@@ -302,7 +351,7 @@ llvm::Value* Lowering::LowerWhen(ExprId id, const lang::Expr& e) {
       for (uint32_t c = branch.conditions.first; c < branch.conditions.end(); ++c) {
         ExprId cond = tree_->expr_lists[c];
         llvm::Value* test = subject == nullptr ? b_.CreateICmpNE(LowerExpr(cond), llvm::ConstantInt::get(i64_, 0))
-                                               : Equal(subject, LowerExpr(cond), subject_type);
+                                               : EqualMixed(subject, subject_type, LowerExpr(cond), TypeOf(cond));
         matched = b_.CreateOr(matched, test);
       }
       b_.CreateCondBr(matched, body, next);
@@ -321,64 +370,38 @@ llvm::Value* Lowering::LowerWhen(ExprId id, const lang::Expr& e) {
 }
 
 llvm::Value* Lowering::NewList(const std::vector<llvm::Value*>& items) {
-  llvm::Value* list = b_.CreateCall(alloc_, {ctx_arg_, llvm::ConstantInt::get(i64_, 8 * (items.size() + 1))});
-  b_.CreateStore(llvm::ConstantInt::get(i64_, items.size()), list);
-  for (size_t i = 0; i < items.size(); ++i) b_.CreateStore(items[i], b_.CreateConstInBoundsGEP1_64(i64_, list, i + 1));
-  return list;
+  std::vector<llvm::Value*> words = {llvm::ConstantInt::get(i64_, items.size())};
+  words.insert(words.end(), items.begin(), items.end());
+  return NewWords(words, "list");
 }
 
 llvm::Value* Lowering::LowerList(ExprId id, const lang::Expr& e) {
-  TypeId element = types_.element(m_->TypeOf(id));
+  TypeId element = types_.element(TypeOf(id));
   std::vector<llvm::Value*> items;
   for (uint32_t i = e.list.first; i < e.list.end(); ++i) items.push_back(LowerAs(tree_->expr_lists[i], element));
   return NewList(items);
 }
 
 llvm::Value* Lowering::LowerIndex(ExprId id, const lang::Expr& e) {
-  if (!types_.Is(m_->TypeOf(e.lhs), TypeKind::kList)) return NotYet(e);  // maps come next
+  TypeId object_type = TypeOf(e.lhs);
+  if (types_.Is(object_type, TypeKind::kMap)) {
+    llvm::Value* map = LowerExpr(e.lhs);
+    return MapLookup(map, LowerAs(e.rhs, types_.key(object_type)), object_type);
+  }
   llvm::Value* list = LowerExpr(e.lhs);
   llvm::Value* index = LowerExpr(e.rhs);
   llvm::Value* length = b_.CreateLoad(i64_, list);
   // One unsigned compare catches negative indices too.
   FailIf(b_.CreateICmpUGE(index, length), abi::RuntimeError::kIndexOutOfRange, id);
   llvm::Value* slot = b_.CreateInBoundsGEP(i64_, list, b_.CreateAdd(index, llvm::ConstantInt::get(i64_, 1)));
-  return b_.CreateLoad(ValueType(m_->TypeOf(id)), slot);
-}
-
-llvm::Value* Lowering::ToText(llvm::Value* value, TypeId type, const lang::Expr& at) {
-  auto* i32 = llvm::Type::getInt32Ty(ctx_);
-  auto scalar = [&](abi::Scalar s) {
-    return b_.CreateCall(to_string_, {ctx_arg_, llvm::ConstantInt::get(i32, static_cast<uint32_t>(s)), value});
-  };
-  switch (types_.kind(type)) {
-    case TypeKind::kString: return value;
-    case TypeKind::kInt: return scalar(abi::Scalar::kInt);
-    case TypeKind::kBool: return scalar(abi::Scalar::kBool);
-    case TypeKind::kSize: return scalar(abi::Scalar::kSize);
-    case TypeKind::kDuration: return scalar(abi::Scalar::kDuration);
-    case TypeKind::kEnum: {
-      // The case's name, from a table of string constants.
-      const EnumType& info = types_.enum_type(type);
-      std::vector<llvm::Constant*> names;
-      for (std::string_view c : info.cases) names.push_back(llvm::cast<llvm::Constant>(StringConstant(std::string(c))));
-      auto* table_type = llvm::ArrayType::get(ptr_, names.size());
-      auto* table = llvm::cast<llvm::GlobalVariable>(module_->getOrInsertGlobal("enum.names." + info.name, table_type));
-      if (!table->hasInitializer()) {
-        table->setInitializer(llvm::ConstantArray::get(table_type, names));
-        table->setConstant(true);
-        table->setLinkage(llvm::GlobalValue::PrivateLinkage);
-      }
-      return b_.CreateLoad(ptr_, b_.CreateInBoundsGEP(table_type, table, {llvm::ConstantInt::get(i64_, 0), value}));
-    }
-    default: return NotYet(at);
-  }
+  return b_.CreateLoad(ValueType(TypeOf(id)), slot);
 }
 
 llvm::Value* Lowering::LowerInterpolation(const lang::Expr& e) {
   llvm::Value* text = nullptr;
   for (uint32_t i = e.list.first; i < e.list.end(); ++i) {
     ExprId part = tree_->expr_lists[i];
-    llvm::Value* piece = ToText(LowerExpr(part), m_->TypeOf(part), tree_->exprs[part]);
+    llvm::Value* piece = ToText(LowerExpr(part), TypeOf(part));
     text = text == nullptr ? piece : b_.CreateCall(concat_, {ctx_arg_, text, piece});
   }
   return text != nullptr ? text : StringConstant("");

@@ -98,6 +98,43 @@ bool TypeTable::Assignable(TypeId from, TypeId to) const {
   return false;
 }
 
+TypeId TypeTable::Substitute(TypeId type, const std::map<TypeId, TypeId>& subst) {
+  switch (kind(type)) {
+    case TypeKind::kTypeParam: {
+      auto it = subst.find(type);
+      return it == subst.end() ? type : it->second;
+    }
+    case TypeKind::kList: return ListOf(Substitute(element(type), subst));
+    case TypeKind::kOptional: return OptionalOf(Substitute(element(type), subst));
+    case TypeKind::kRef: return RefOf(Substitute(element(type), subst));
+    case TypeKind::kMap: {
+      TypeId k = Substitute(key(type), subst);
+      return MapOf(k, Substitute(value(type), subst));
+    }
+    case TypeKind::kFunction: {
+      std::vector<TypeId> substituted = params(type);  // a copy: the table may grow
+      for (TypeId& p : substituted) p = Substitute(p, subst);
+      return FunctionOf(substituted, Substitute(result(type), subst));
+    }
+    default: return type;
+  }
+}
+
+bool TypeTable::HeldByPointer(TypeId id) const {
+  switch (kind(id)) {
+    case TypeKind::kString:
+    case TypeKind::kRecord:
+    case TypeKind::kList:
+    case TypeKind::kMap:
+    case TypeKind::kOptional:
+    case TypeKind::kNull:
+    case TypeKind::kFunction:
+    case TypeKind::kRef:
+    case TypeKind::kPath: return true;
+    default: return false;
+  }
+}
+
 bool TypeTable::IsGeneric(TypeId id) const {
   switch (kind(id)) {
     case TypeKind::kTypeParam: return true;

@@ -1,5 +1,6 @@
 #include "clive/runtime/evaluate.h"
 
+#include <bit>
 #include <cstring>
 
 #include "clive/abi/abi.h"
@@ -38,18 +39,30 @@ Value Extract(const TypeTable& types, compiler::TypeId type, uint64_t slot) {
       if (slot == 0) return Value::Null();
       compiler::TypeId inner = types.element(type);
       // A word-sized value sits in a box; a pointer is its own optional.
-      bool boxed = types.kind(inner) != TypeKind::kString && types.kind(inner) != TypeKind::kRecord &&
-                   types.kind(inner) != TypeKind::kList;
-      return Extract(types, inner, boxed ? *reinterpret_cast<const uint64_t*>(slot) : slot);
+      return Extract(types, inner, !types.HeldByPointer(inner) ? *reinterpret_cast<const uint64_t*>(slot) : slot);
     }
     case TypeKind::kNull: return Value::Null();
     case TypeKind::kEnum: {
       const compiler::EnumType& type_info = types.enum_type(type);
       return Value::Enum(type_info.name, std::string(type_info.cases[slot]));
     }
-    default: break;  // the JIT does not produce other kinds yet
+    case TypeKind::kFloat: return Value::Float(std::bit_cast<double>(slot));
+    case TypeKind::kPath: return Value::Path(std::string(abi::StringView(reinterpret_cast<const void*>(slot))));
+    case TypeKind::kRef: return Value::Ref(std::string(abi::StringView(reinterpret_cast<const void*>(slot))));
+    case TypeKind::kMap: {
+      const auto* map = reinterpret_cast<const uint64_t*>(slot);
+      std::vector<std::pair<Value, Value>> entries;
+      for (uint64_t i = 0; i < map[0]; ++i) {
+        entries.emplace_back(Extract(types, types.key(type), map[1 + 2 * i]),
+                             Extract(types, types.value(type), map[2 + 2 * i]));
+      }
+      return Value::Map(std::move(entries));
+    }
+    case TypeKind::kFunction:  // cells of function type are not values of the store
+    case TypeKind::kError:
+    case TypeKind::kTypeParam: break;
   }
-  return Value::Int(0);
+  return Value::Null();
 }
 
 lang::Diagnostic RuntimeDiagnostic(const compiler::Program& program, const compiler::CheckedModule& module,
@@ -69,6 +82,10 @@ lang::Diagnostic RuntimeDiagnostic(const compiler::Program& program, const compi
     case abi::RuntimeError::kIndexOutOfRange:
       code = codes::kIndexOutOfRange;
       message = "list index out of range";
+      break;
+    case abi::RuntimeError::kUnresolvedRef:
+      code = codes::kUnresolvedRef;
+      message = "cannot follow this live reference: `.value` of a ref is not evaluated yet";
       break;
   }
   lang::Diagnostic d{lang::Severity::kError, code, file, {failure.begin, failure.end}, message, {}};

@@ -5,6 +5,10 @@
 #include "clive/lang/units.h"
 
 #include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 namespace clive::abi {
@@ -29,6 +33,29 @@ std::string_view StringView(const void* clive_string) {
   return {static_cast<const char*>(clive_string) + sizeof(int64_t), static_cast<size_t>(length)};
 }
 
+const void* NewString(Context* ctx, std::string_view text) {
+  int64_t length = static_cast<int64_t>(text.size());
+  auto* out = static_cast<char*>(ctx->Allocate(sizeof(int64_t) + text.size()));
+  std::memcpy(out, &length, sizeof length);
+  std::memcpy(out + sizeof length, text.data(), text.size());
+  return out;
+}
+
+std::string FormatFloat(double d) {
+  if (std::isnan(d)) return "NaN";
+  if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
+  // The shortest text that reads back as the same double, with a `.` or an
+  // exponent so that it reads as a Float.
+  char buffer[32];
+  for (int precision = 1; precision <= 17; ++precision) {
+    std::snprintf(buffer, sizeof buffer, "%.*g", precision, d);
+    if (std::strtod(buffer, nullptr) == d) break;
+  }
+  std::string text = buffer;
+  if (text.find_first_of(".eE") == std::string::npos) text += ".0";
+  return text;
+}
+
 std::span<const Symbol> Symbols() {
   static const Symbol kSymbols[] = {
       {"clive_rt_alloc", reinterpret_cast<void*>(&clive_rt_alloc)},
@@ -38,6 +65,20 @@ std::span<const Symbol> Symbols() {
       {"clive_rt_fail", reinterpret_cast<void*>(&clive_rt_fail)},
       {"clive_rt_to_string", reinterpret_cast<void*>(&clive_rt_to_string)},
       {"clive_rt_list_concat", reinterpret_cast<void*>(&clive_rt_list_concat)},
+      {"clive_rt_list_filter", reinterpret_cast<void*>(&clive_rt_list_filter)},
+      {"clive_rt_list_map", reinterpret_cast<void*>(&clive_rt_list_map)},
+      {"clive_rt_list_any", reinterpret_cast<void*>(&clive_rt_list_any)},
+      {"clive_rt_list_contains", reinterpret_cast<void*>(&clive_rt_list_contains)},
+      {"clive_rt_map_build", reinterpret_cast<void*>(&clive_rt_map_build)},
+      {"clive_rt_map_find", reinterpret_cast<void*>(&clive_rt_map_find)},
+      {"clive_rt_map_plus", reinterpret_cast<void*>(&clive_rt_map_plus)},
+      {"clive_rt_map_column", reinterpret_cast<void*>(&clive_rt_map_column)},
+      {"clive_rt_string_join", reinterpret_cast<void*>(&clive_rt_string_join)},
+      {"clive_rt_string_case", reinterpret_cast<void*>(&clive_rt_string_case)},
+      {"clive_rt_string_test", reinterpret_cast<void*>(&clive_rt_string_test)},
+      {"clive_rt_string_split", reinterpret_cast<void*>(&clive_rt_string_split)},
+      {"clive_rt_quote", reinterpret_cast<void*>(&clive_rt_quote)},
+      {"clive_rt_ref_read", reinterpret_cast<void*>(&clive_rt_ref_read)},
   };
   return kSymbols;
 }
@@ -46,17 +87,7 @@ std::span<const Symbol> Symbols() {
 
 using clive::abi::StringView;
 
-namespace {
-
-const void* NewString(clive::abi::Context* ctx, std::string_view text) {
-  int64_t length = static_cast<int64_t>(text.size());
-  auto* out = static_cast<char*>(ctx->Allocate(sizeof(int64_t) + text.size()));
-  std::memcpy(out, &length, sizeof length);
-  std::memcpy(out + sizeof length, text.data(), text.size());
-  return out;
-}
-
-}  // namespace
+using clive::abi::NewString;
 
 extern "C" {
 
@@ -90,6 +121,7 @@ const void* clive_rt_to_string(clive::abi::Context* ctx, uint32_t scalar, int64_
     case Scalar::kSize: return NewString(ctx, clive::lang::FormatQuantity(clive::lang::Quantity::kSize, value));
     case Scalar::kDuration:
       return NewString(ctx, clive::lang::FormatQuantity(clive::lang::Quantity::kDuration, value));
+    case Scalar::kFloat: return NewString(ctx, clive::abi::FormatFloat(std::bit_cast<double>(value)));
     case Scalar::kInt: break;
   }
   return NewString(ctx, std::to_string(value));

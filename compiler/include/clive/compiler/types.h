@@ -105,6 +105,12 @@ class TypeTable {
   bool Assignable(TypeId from, TypeId to) const;
   // Whether `id` mentions a type parameter.
   bool IsGeneric(TypeId id) const;
+  // `type` with its type parameters replaced as `subst` says (interning the
+  // structural types that result).
+  TypeId Substitute(TypeId type, const std::map<TypeId, TypeId>& subst);
+  // Whether compiled code holds values of this type by pointer
+  // (clive/abi/abi.h); a value of any other type is the 64-bit word itself.
+  bool HeldByPointer(TypeId id) const;
 
   std::string Name(TypeId id) const;
   size_t size() const { return entries_.size(); }

@@ -22,13 +22,24 @@
 //   ref<T>                          -> pointer to a String holding the address
 //                                      of the referenced cell ("a.b.name")
 // Everything a cell allocates lives in the evaluation's Context arena.
+// Compiled code may also point into its module's constant globals (string
+// literals, records and lists whose parts are all constants); values are
+// copied out of JIT memory before a module is unloaded.
+//
+// Runtime helpers that take a closure call its code with the same
+// convention; they return false, having left the closure's failure in the
+// Context, when a call fails. Helpers that order or compare values take an
+// `int64_t (*)(uint64_t, uint64_t)` the compiled unit generates for the type:
+// -1/0/1 for the order of map keys, 0/1 for equality.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -38,6 +49,7 @@ enum class RuntimeError : uint32_t {
   kIntegerOverflow = 1,
   kDivisionByZero = 2,
   kIndexOutOfRange = 3,
+  kUnresolvedRef = 4,  // a ref's `.value` read where no resolver is installed
 };
 
 struct Failure {
@@ -48,7 +60,12 @@ struct Failure {
 };
 
 // What clive_rt_to_string formats.
-enum class Scalar : uint32_t { kInt = 0, kBool = 1, kSize = 2, kDuration = 3 };
+enum class Scalar : uint32_t { kInt = 0, kBool = 1, kSize = 2, kDuration = 3, kFloat = 4 };
+
+// Follows a live reference: the word of the value of the cell at `address`
+// ("a.b.name"), in the layout of the ref's target type, or nothing when it
+// cannot be followed. The runtime installs one per evaluation (issue 6).
+using RefResolver = std::function<std::optional<uint64_t>(std::string_view address)>;
 
 // One evaluation's state: its memory and its first runtime failure.
 class Context {
@@ -63,6 +80,8 @@ class Context {
   }
   const std::optional<Failure>& failure() const { return failure_; }
   void ClearFailure() { failure_.reset(); }
+  void SetRefResolver(RefResolver resolver) { ref_resolver_ = std::move(resolver); }
+  const RefResolver& ref_resolver() const { return ref_resolver_; }
 
  private:
   static constexpr size_t kChunkBytes = 64 * 1024;
@@ -70,10 +89,16 @@ class Context {
   size_t used_in_chunk_ = kChunkBytes;  // bytes; forces a first chunk
   size_t chunk_capacity_ = kChunkBytes;
   std::optional<Failure> failure_;
+  RefResolver ref_resolver_;
 };
 
 // Reads a string produced by compiled code.
 std::string_view StringView(const void* clive_string);
+// A new string in the Context's arena.
+const void* NewString(Context* ctx, std::string_view text);
+// A Float as interpolation shows it: the shortest text that reads back as
+// the same double (`1.5`, `2.0`, `1.0E-7` style exponents as %g prints them).
+std::string FormatFloat(double d);
 
 struct Symbol {
   const char* name;
@@ -97,4 +122,42 @@ void clive_rt_fail(clive::abi::Context* ctx, uint32_t error, uint32_t module, ui
 const void* clive_rt_to_string(clive::abi::Context* ctx, uint32_t scalar, int64_t value);
 // `a + b` for lists.
 const void* clive_rt_list_concat(clive::abi::Context* ctx, const void* a, const void* b);
+
+// A closure's code: i1 code(ctx, out, closure, arg) for one-argument closures.
+using CliveClosureCode = bool (*)(clive::abi::Context*, uint64_t* out, const void* closure, uint64_t arg);
+using CliveCompare = int64_t (*)(uint64_t, uint64_t);
+
+// List.filter, List.map, List.any / List.all (`all` != 0): false when the
+// closure failed; the result in `*out`.
+bool clive_rt_list_filter(clive::abi::Context* ctx, uint64_t* out, const void* list, const void* closure);
+bool clive_rt_list_map(clive::abi::Context* ctx, uint64_t* out, const void* list, const void* closure);
+bool clive_rt_list_any(clive::abi::Context* ctx, uint64_t* out, const void* list, const void* closure, int64_t all);
+// List.contains with the element type's equality.
+int64_t clive_rt_list_contains(const void* list, uint64_t element, CliveCompare equal);
+
+// A map from `entries` = {n, key, value, ...} in any order: sorted by `compare`,
+// the last of equal keys winning.
+const void* clive_rt_map_build(clive::abi::Context* ctx, const void* entries, CliveCompare compare);
+// The slot holding the value of `key`, or null.
+const uint64_t* clive_rt_map_find(const void* map, uint64_t key, CliveCompare compare);
+// `a + b`: b's entries win on equal keys.
+const void* clive_rt_map_plus(clive::abi::Context* ctx, const void* a, const void* b, CliveCompare compare);
+// The keys (which == 0) or values (which == 1) as a list.
+const void* clive_rt_map_column(clive::abi::Context* ctx, const void* map, int64_t which);
+
+// Strings: the items of a List<String> joined by `separator`; ASCII upper
+// (upper != 0) or lower case; startsWith (0), endsWith (1), contains (2);
+// split around every `separator` (an empty separator splits into characters).
+const void* clive_rt_string_join(clive::abi::Context* ctx, const void* list, const void* separator);
+const void* clive_rt_string_case(clive::abi::Context* ctx, const void* s, int64_t upper);
+int64_t clive_rt_string_test(const void* s, const void* t, int64_t test);
+const void* clive_rt_string_split(clive::abi::Context* ctx, const void* s, const void* separator);
+// The string as a clive string literal, quoted and escaped.
+const void* clive_rt_quote(clive::abi::Context* ctx, const void* s);
+
+// Reads a `ref<T>` (a String address) through the Context's resolver into
+// `*out`; without a resolver, or when it finds nothing, fails the Context
+// with kUnresolvedRef at the given source range and returns false.
+bool clive_rt_ref_read(clive::abi::Context* ctx, const void* address, uint64_t* out, uint32_t module,
+                       uint32_t begin, uint32_t end);
 }
