@@ -53,7 +53,7 @@ class LoweringTest : public ::testing::Test {
     programs_.push_back(CheckSource("test.cl", std::move(text), sink, SearchPath{{CLIVE_STDLIB_DIR}}));
     EXPECT_FALSE(sink.has_errors());
     const CheckedModule& module = Root();
-    auto loaded = jit_->Load(*programs_.back(), module, sink);
+    auto loaded = jit_->Load(*programs_.back(), module, /*cache_key=*/"", sink);
     EXPECT_TRUE(loaded.ok()) << loaded.status().message();
     if (!loaded.ok()) return 0;
     loaded_.push_back(std::move(*loaded));
