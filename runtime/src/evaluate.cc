@@ -1,9 +1,11 @@
 #include "clive/runtime/evaluate.h"
 
+#include <bit>
 #include <cstring>
 
 #include "clive/abi/abi.h"
 #include "clive/runtime/error_codes.h"
+#include "clive/runtime/materialize.h"
 
 namespace clive::runtime {
 
@@ -16,8 +18,11 @@ Value Extract(const TypeTable& types, compiler::TypeId type, uint64_t slot) {
     case TypeKind::kBool: return Value::Bool(slot != 0);
     case TypeKind::kSize: return Value::Size(static_cast<int64_t>(slot));
     case TypeKind::kDuration: return Value::Duration(static_cast<int64_t>(slot));
+    case TypeKind::kFloat: return Value::Float(std::bit_cast<double>(slot));
     case TypeKind::kString:
       return Value::String(std::string(abi::StringView(reinterpret_cast<const void*>(slot))));
+    case TypeKind::kPath: return Value::Path(std::string(abi::StringView(reinterpret_cast<const void*>(slot))));
+    case TypeKind::kRef: return Value::Ref(std::string(abi::StringView(reinterpret_cast<const void*>(slot))));
     case TypeKind::kRecord: {
       const compiler::RecordType& record = types.record(type);
       Value v = Value::Record(record.name);
@@ -34,20 +39,27 @@ Value Extract(const TypeTable& types, compiler::TypeId type, uint64_t slot) {
       for (uint64_t i = 0; i < list[0]; ++i) items.push_back(Extract(types, types.element(type), list[i + 1]));
       return Value::List(std::move(items));
     }
+    case TypeKind::kMap: {
+      const auto* map = reinterpret_cast<const uint64_t*>(slot);
+      std::vector<std::pair<Value, Value>> entries;
+      for (uint64_t i = 0; i < map[0]; ++i) {
+        entries.emplace_back(Extract(types, types.key(type), map[1 + 2 * i]),
+                             Extract(types, types.value(type), map[2 + 2 * i]));
+      }
+      return Value::Map(std::move(entries));
+    }
     case TypeKind::kOptional: {
       if (slot == 0) return Value::Null();
       compiler::TypeId inner = types.element(type);
       // A word-sized value sits in a box; a pointer is its own optional.
-      bool boxed = types.kind(inner) != TypeKind::kString && types.kind(inner) != TypeKind::kRecord &&
-                   types.kind(inner) != TypeKind::kList;
-      return Extract(types, inner, boxed ? *reinterpret_cast<const uint64_t*>(slot) : slot);
+      return Extract(types, inner, IsBoxedWhenOptional(types, inner) ? *reinterpret_cast<const uint64_t*>(slot) : slot);
     }
     case TypeKind::kNull: return Value::Null();
     case TypeKind::kEnum: {
       const compiler::EnumType& type_info = types.enum_type(type);
       return Value::Enum(type_info.name, std::string(type_info.cases[slot]));
     }
-    default: break;  // the JIT does not produce other kinds yet
+    default: break;  // functions never leave compiled code
   }
   return Value::Int(0);
 }

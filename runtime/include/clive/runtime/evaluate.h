@@ -12,7 +12,7 @@
 namespace clive::runtime {
 
 // Copies the value of type `type` held in the 64-bit `slot` out of JIT memory
-// (layouts are described in clive/abi/abi.h).
+// (layouts are described in clive/abi/abi.h; Materialize is the inverse).
 Value Extract(const compiler::TypeTable& types, compiler::TypeId type, uint64_t slot);
 
 // The diagnostic for a runtime failure while evaluating `cell` of `module`.
