@@ -66,6 +66,12 @@ Value Extract(const TypeTable& types, compiler::TypeId type, uint64_t slot) {
 
 lang::Diagnostic RuntimeDiagnostic(const compiler::Program& program, const compiler::CheckedModule& module,
                                    const compiler::Cell& cell, const abi::Failure& failure) {
+  lang::Diagnostic d = RuntimeDiagnostic(program, failure);
+  d.notes.push_back({module.file.get(), cell.name_range, "while evaluating `" + std::string(cell.name) + "`"});
+  return d;
+}
+
+lang::Diagnostic RuntimeDiagnostic(const compiler::Program& program, const abi::Failure& failure) {
   // The failing expression may sit in a function of another module.
   const lang::SourceFile* file = program.module(failure.module).file.get();
   std::string message;
@@ -83,9 +89,7 @@ lang::Diagnostic RuntimeDiagnostic(const compiler::Program& program, const compi
       message = "list index out of range";
       break;
   }
-  lang::Diagnostic d{lang::Severity::kError, code, file, {failure.begin, failure.end}, message, {}};
-  d.notes.push_back({module.file.get(), cell.name_range, "while evaluating `" + std::string(cell.name) + "`"});
-  return d;
+  return {lang::Severity::kError, code, file, {failure.begin, failure.end}, message, {}};
 }
 
 }  // namespace clive::runtime

@@ -24,7 +24,7 @@ class Materializer {
       if (!inner.ok() || !IsBoxedWhenOptional(types_, types_.element(type))) return inner;
       return Words({*inner});
     }
-    if (!Matches(value.kind, kind)) return Mismatch(value, type, where);
+    if (!ValueFitsKind(value.kind, kind)) return Mismatch(value, type, where);
     switch (kind) {
       case TypeKind::kInt:
       case TypeKind::kBool:
@@ -58,24 +58,6 @@ class Materializer {
   }
 
  private:
-  static bool Matches(ValueKind value, TypeKind type) {
-    switch (type) {
-      case TypeKind::kInt: return value == ValueKind::kInt;
-      case TypeKind::kBool: return value == ValueKind::kBool;
-      case TypeKind::kSize: return value == ValueKind::kSize;
-      case TypeKind::kDuration: return value == ValueKind::kDuration;
-      case TypeKind::kFloat: return value == ValueKind::kFloat;
-      case TypeKind::kString: return value == ValueKind::kString;
-      case TypeKind::kPath: return value == ValueKind::kPath;
-      case TypeKind::kRef: return value == ValueKind::kRef;
-      case TypeKind::kEnum: return value == ValueKind::kEnum;
-      case TypeKind::kRecord: return value == ValueKind::kRecord;
-      case TypeKind::kList: return value == ValueKind::kList;
-      case TypeKind::kMap: return value == ValueKind::kMap;
-      default: return false;
-    }
-  }
-
   Status Mismatch(const Value& value, TypeId type, const std::string& where) const {
     return Status::InvalidArgument(where + ": expected a value of type `" + types_.Name(type) + "`, found `" +
                                    TypeName(value) + "`");
@@ -149,6 +131,24 @@ class Materializer {
 };
 
 }  // namespace
+
+bool ValueFitsKind(ValueKind value, TypeKind type) {
+  switch (type) {
+    case TypeKind::kInt: return value == ValueKind::kInt;
+    case TypeKind::kBool: return value == ValueKind::kBool;
+    case TypeKind::kSize: return value == ValueKind::kSize;
+    case TypeKind::kDuration: return value == ValueKind::kDuration;
+    case TypeKind::kFloat: return value == ValueKind::kFloat;
+    case TypeKind::kString: return value == ValueKind::kString;
+    case TypeKind::kPath: return value == ValueKind::kPath;
+    case TypeKind::kRef: return value == ValueKind::kRef;
+    case TypeKind::kEnum: return value == ValueKind::kEnum;
+    case TypeKind::kRecord: return value == ValueKind::kRecord;
+    case TypeKind::kList: return value == ValueKind::kList;
+    case TypeKind::kMap: return value == ValueKind::kMap;
+    default: return false;
+  }
+}
 
 bool IsBoxedWhenOptional(const TypeTable& types, TypeId type) {
   switch (types.kind(type)) {

@@ -19,6 +19,10 @@ namespace clive::runtime {
 Expected<uint64_t> Materialize(const Value& value, compiler::TypeId type, const compiler::TypeTable& types,
                                abi::Context& context);
 
+// Whether a value of kind `value` can be of a type of kind `type` (a record
+// value for a record type, ...): the first check of a value against a type.
+bool ValueFitsKind(ValueKind value, compiler::TypeKind type);
+
 // Whether `T?` is a pointer to a box holding T's word (Int, Bool, Float,
 // quantities, enums), rather than T's own, nullable, pointer.
 bool IsBoxedWhenOptional(const compiler::TypeTable& types, compiler::TypeId type);
