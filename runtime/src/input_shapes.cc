@@ -106,7 +106,9 @@ std::string JsonKind(const nlohmann::json& json) {
     case nlohmann::json::value_t::string: return "a string";
     case nlohmann::json::value_t::array: return "an array";
     case nlohmann::json::value_t::object: return "an object";
-    case nlohmann::json::value_t::number_float: return "a number with a fraction";
+    case nlohmann::json::value_t::number_float:
+      // JSON numbers beyond 64-bit integers parse as floats.
+      return std::fabs(json.get<double>()) >= 9.2e18 ? "a number out of the 64-bit range" : "a number with a fraction";
     default: return "a number";
   }
 }

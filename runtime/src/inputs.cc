@@ -231,7 +231,9 @@ Expected<SetReport> SetInput(const SetOptions& options) {
     }
     for (const ShapeIssue& issue : issues) {
       lang::Diagnostic d{lang::Severity::kError, codes::kSetValueMismatch, report.value_file.get(), whole,
-                         "not a value of type " + Quote(report.type) + ": " + Describe(issue, program.types), {}};
+                         (issue.path.empty() ? "" : "not a value of type " + Quote(report.type) + ": ") +
+                             Describe(issue, program.types),
+                         {}};
       d.notes.push_back({target->module->file.get(), cell.name_range,
                          Quote(address) + " is declared here as " + Quote(report.type)});
       report.diagnostics.push_back(std::move(d));
@@ -351,9 +353,11 @@ std::vector<lang::Diagnostic> IncompatibleChanges(const Program& program, const 
       d.notes.push_back({cell.module->file.get(), cell.module->cells[cell.cell].name_range,
                          "input cell " + Quote(cell.address) + " was set with `clivec set`"});
     }
-    d.notes.push_back({nullptr, {}, "nothing was committed: restore the declaration, give a new field a default, "
-                                    "or `clivec set` the cell again"});
     out.push_back(std::move(d));
+  }
+  if (!out.empty()) {
+    out.back().notes.push_back({nullptr, {}, "restore the declarations, give new fields defaults, or `clivec set` "
+                                             "the cells again"});
   }
   return out;
 }
