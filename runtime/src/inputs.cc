@@ -239,7 +239,15 @@ Expected<SetReport> SetInput(const SetOptions& options) {
       report.diagnostics.push_back(std::move(d));
     }
   } else {
+    size_t before = report.diagnostics.size();
     value = ValueFromLiteral(*ws, *target, report);
+    // `clivec set name web` reads `web` as a name; the shell ate the quotes.
+    TypeId text_type = program.types.NonOptional(cell.type);
+    if (!value && report.diagnostics.size() > before &&
+        (text_type == compiler::TypeTable::kString || text_type == compiler::TypeTable::kPath)) {
+      report.diagnostics[before].notes.push_back(
+          {nullptr, {}, "a string value is quoted, in JSON or clive: '\"" + options.value + "\"'"});
+    }
   }
   bool has_errors = std::any_of(report.diagnostics.begin(), report.diagnostics.end(),
                                 [](const lang::Diagnostic& d) { return d.severity == lang::Severity::kError; });
