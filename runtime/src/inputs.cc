@@ -268,7 +268,7 @@ Expected<SetReport> SetInput(const SetOptions& options) {
   return report;
 }
 
-// ---- clivec run: set values of input cells, brought up to date ----
+// ---- stored values brought up to date; set values of input cells for runs ----
 
 namespace {
 
@@ -276,8 +276,11 @@ struct SetCell {
   const CheckedModule* module;
   uint32_t cell;
   std::string address;
-  Value stored;
+  const Value* stored;
   std::vector<ShapeIssue> issues;
+
+  const compiler::Cell& info() const { return module->cells[cell]; }
+  std::string Kind() const { return info().input ? "input cell " : "cell "; }
 };
 
 // One E0402 per changed declaration, naming every cell it affects.
@@ -287,6 +290,7 @@ std::vector<lang::Diagnostic> IncompatibleChanges(const Program& program, const 
     const SetCell* first;
     const ShapeIssue* issue;
     std::vector<std::string> addresses;
+    bool all_inputs = true;
   };
   std::map<std::tuple<int, TypeId, std::string, std::string>, Change> changes;  // in a stable order
   for (const SetCell& cell : cells) {
@@ -296,6 +300,7 @@ std::vector<lang::Diagnostic> IncompatibleChanges(const Program& program, const 
                      in_field ? issue.owner_field : issue.name,
                      issue.kind == Kind::kMismatch && !in_field ? cell.address : ""};
       auto [it, inserted] = changes.try_emplace(key, Change{&cell, &issue, {}});
+      it->second.all_inputs = it->second.all_inputs && cell.info().input;
       if (std::find(it->second.addresses.begin(), it->second.addresses.end(), cell.address) ==
           it->second.addresses.end()) {
         it->second.addresses.push_back(cell.address);
@@ -305,9 +310,10 @@ std::vector<lang::Diagnostic> IncompatibleChanges(const Program& program, const 
   std::vector<lang::Diagnostic> out;
   for (const auto& [key, change] : changes) {
     const ShapeIssue& issue = *change.issue;
-    std::string cells_text = change.addresses.size() == 1 ? "the stored value of input cell " : "the stored values of input cells ";
-    for (size_t i = 0; i < change.addresses.size(); ++i) cells_text += (i ? ", " : "") + Quote(change.addresses[i]);
     bool plural = change.addresses.size() > 1;
+    std::string cells_text = plural ? std::string("the stored values of ") + (change.all_inputs ? "input cells " : "cells ")
+                                    : "the stored value of " + change.first->Kind();
+    for (size_t i = 0; i < change.addresses.size(); ++i) cells_text += (i ? ", " : "") + Quote(change.addresses[i]);
     lang::Diagnostic d{lang::Severity::kError, codes::kIncompatibleChange, nullptr, {}, {}, {}};
     auto at_record = [&](TypeId type) {
       const compiler::RecordType& record = program.types.record(type);
@@ -347,19 +353,21 @@ std::vector<lang::Diagnostic> IncompatibleChanges(const Program& program, const 
                       " is now " + Quote(program.types.Name(record->fields[record->FieldIndex(issue.owner_field)].type)) +
                       ", but " + cells_text + (plural ? " hold " : " holds ") + issue.found;
         } else {
-          const compiler::Cell& info = change.first->module->cells[change.first->cell];
+          const compiler::Cell& info = change.first->info();
           d.file = change.first->module->file.get();
           d.range = info.name_range;
-          d.message = "incompatible change to input cell " + Quote(change.first->address) + ": it is now " +
-                      Quote(program.types.Name(info.type)) + ", but its stored value is " + issue.found;
+          d.message = "incompatible change to " + change.first->Kind() + Quote(change.first->address) + ": it is now " +
+                      Quote(program.types.Name(info.type)) + ", but its stored value " +
+                      (issue.path.empty() ? "is " + issue.found : "holds " + issue.found + " at " + Quote(issue.path));
         }
         break;
     }
     for (const SetCell& cell : cells) {
       if (std::find(change.addresses.begin(), change.addresses.end(), cell.address) == change.addresses.end()) continue;
       if (d.file == cell.module->file.get() && d.range.begin == cell.module->cells[cell.cell].name_range.begin) continue;
-      d.notes.push_back({cell.module->file.get(), cell.module->cells[cell.cell].name_range,
-                         "input cell " + Quote(cell.address) + " was set with `clivec set`"});
+      d.notes.push_back({cell.module->file.get(), cell.info().name_range,
+                         cell.info().input ? "input cell " + Quote(cell.address) + " was set with `clivec set`"
+                                           : "cell " + Quote(cell.address) + " holds a value stored before the change"});
     }
     out.push_back(std::move(d));
   }
@@ -372,23 +380,17 @@ std::vector<lang::Diagnostic> IncompatibleChanges(const Program& program, const 
 
 }  // namespace
 
-Expected<InputValues> LoadInputValues(store::Store& store, const Workspace& workspace, const Program& program) {
-  InputValues out;
+Expected<UpToDateValues> BringUpToDate(const Workspace& workspace, const Program& program,
+                                       const std::vector<StoredValue>& stored) {
   std::vector<SetCell> cells;
   std::set<DefaultKey> needed;
-  for (compiler::ModuleId id : program.order()) {
-    const CheckedModule& module = program.module(id);
-    for (uint32_t c = 0; c < module.cells.size(); ++c) {
-      if (!module.cells[c].input) continue;
-      std::string address = AddressOf(module, module.cells[c].name);
-      auto stored = ReadSetValue(store, address);
-      if (!stored.ok()) return stored.status();
-      if (!stored->has_value()) continue;
-      SetCell cell{&module, c, address, std::move((*stored)->value), {}};
-      Conform(cell.stored, module.cells[c].type, program.types, {}, needed, cell.issues);
-      cells.push_back(std::move(cell));
-    }
+  for (const StoredValue& s : stored) {
+    const CheckedModule& module = program.module(s.cell.module);
+    SetCell cell{&module, s.cell.cell, AddressOf(module, module.cells[s.cell.cell].name), &s.value, {}};
+    Conform(s.value, cell.info().type, program.types, {}, needed, cell.issues);
+    cells.push_back(std::move(cell));
   }
+  UpToDateValues out;
   out.diagnostics = IncompatibleChanges(program, cells);
   if (!out.diagnostics.empty()) return out;
   Defaults defaults;
@@ -398,10 +400,31 @@ Expected<InputValues> LoadInputValues(store::Store& store, const Workspace& work
     defaults = std::move(*evaluated);
   }
   for (SetCell& cell : cells) {
-    const compiler::Cell& info = cell.module->cells[cell.cell];
-    Value value = Conform(cell.stored, info.type, program.types, defaults, needed, cell.issues);
-    out.presets[cell.module->id].push_back({cell.cell, std::move(value)});
-    out.trailers[cell.address] = SetTrailer("upgraded");
+    out.values.push_back(Conform(*cell.stored, cell.info().type, program.types, defaults, needed, cell.issues));
+  }
+  return out;
+}
+
+Expected<InputValues> LoadInputValues(store::Store& store, const Workspace& workspace, const Program& program) {
+  std::vector<StoredValue> stored;
+  for (compiler::ModuleId id : program.order()) {
+    const CheckedModule& module = program.module(id);
+    for (uint32_t c = 0; c < module.cells.size(); ++c) {
+      if (!module.cells[c].input) continue;
+      auto set = ReadSetValue(store, AddressOf(module, module.cells[c].name));
+      if (!set.ok()) return set.status();
+      if (set->has_value()) stored.push_back({{id, c}, std::move((*set)->value)});
+    }
+  }
+  auto up_to_date = BringUpToDate(workspace, program, stored);
+  if (!up_to_date.ok()) return up_to_date.status();
+  InputValues out;
+  out.diagnostics = std::move(up_to_date->diagnostics);
+  for (size_t i = 0; i < up_to_date->values.size(); ++i) {
+    const compiler::CellId& id = stored[i].cell;
+    out.presets[id.module].push_back({id.cell, std::move(up_to_date->values[i])});
+    out.trailers[AddressOf(program.module(id.module), program.module(id.module).cells[id.cell].name)] =
+        SetTrailer("upgraded");
   }
   return out;
 }

@@ -2,6 +2,11 @@
 // stored values conformed to the current declarations of their types.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "clive/runtime/inputs.h"
 #include "input_shapes.h"
 
 namespace clive::runtime {
@@ -135,6 +140,62 @@ TEST_F(InputShapesTest, StoredValuesThatNoLongerFitAreNamedPrecisely) {
   EXPECT_EQ(issues[2].owner_field, "port");
   EXPECT_EQ(issues[3].kind, Kind::kMissingField);
   EXPECT_EQ(Describe(issues[3], types_), "at `.endpoints[1]`: field `host` of `Endpoint` is required (it has no default)");
+}
+
+// BringUpToDate on a real workspace: defaults are evaluated by checking and
+// JIT-compiling the workspace with their declarations copied; computed
+// cells are named as such.
+TEST(BringUpToDateTest, FillsDefaultsWhereTheTypeIsDeclaredAndNamesIncompatibleChanges) {
+  namespace fs = std::filesystem;
+  std::string pattern = (fs::path(::testing::TempDir()) / "clive-inputs-XXXXXX").string();
+  ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+  fs::path dir = pattern;
+  fs::create_directories(dir / "lib");
+  std::ofstream(dir / "lib" / "clive.cl") << "type Limits {\n"
+                                            "  enum Unit { Soft, Hard }\n"
+                                            "  max: Int\n"
+                                            "  unit: Unit = Unit.Hard\n"
+                                            "  burst: Int = double(10)\n"
+                                            "}\n"
+                                            "fn double(x: Int): Int = x * 2\n";
+  std::ofstream(dir / "clive.cl") << "import lib.{Limits}\n"
+                                     "@input val limits: Limits = Limits { max = 1 }\n"
+                                     "val computed: Limits = Limits { max = 2 }\n";
+  auto ws = DiscoverWorkspace(dir);
+  ASSERT_TRUE(ws.ok()) << ws.status().message();
+  auto checked = CheckWorkspace(*ws);
+  ASSERT_TRUE(checked.ok()) << checked.status().message();
+  ASSERT_EQ(checked->error_count, 0u);
+  const compiler::Program& program = *checked->program;
+  const compiler::CheckedModule* root = program.Find("");
+  ASSERT_NE(root, nullptr);
+
+  Value old = Value::Record("Limits");
+  old.fields.emplace_back("max", Value::Int(7));
+  auto upgraded = BringUpToDate(*ws, program, {{{root->id, 0}, old}, {{root->id, 1}, old}});
+  ASSERT_TRUE(upgraded.ok()) << upgraded.status().message();
+  EXPECT_TRUE(upgraded->diagnostics.empty());
+  ASSERT_EQ(upgraded->values.size(), 2u);
+  Value expected = Value::Record("Limits");
+  expected.fields = {{"max", Value::Int(7)}, {"unit", Value::Enum("Limits.Unit", "Hard")}, {"burst", Value::Int(20)}};
+  EXPECT_EQ(upgraded->values[0], expected);
+  EXPECT_EQ(upgraded->values[1], expected);
+
+  Value removed = old;
+  removed.fields.emplace_back("gone", Value::Bool(true));
+  auto incompatible = BringUpToDate(*ws, program, {{{root->id, 0}, removed}, {{root->id, 1}, removed}});
+  ASSERT_TRUE(incompatible.ok()) << incompatible.status().message();
+  EXPECT_TRUE(incompatible->values.empty());
+  ASSERT_EQ(incompatible->diagnostics.size(), 1u);
+  const lang::Diagnostic& d = incompatible->diagnostics.front();
+  EXPECT_EQ(d.code, "E0402");
+  EXPECT_EQ(d.message,
+            "incompatible change to type `Limits`: field `gone` was removed, but the stored values of cells "
+            "`limits`, `computed` have it");
+  ASSERT_GE(d.notes.size(), 2u);
+  EXPECT_EQ(d.notes[0].message, "input cell `limits` was set with `clivec set`");
+  EXPECT_EQ(d.notes[1].message, "cell `computed` holds a value stored before the change");
+  fs::remove_all(dir);
 }
 
 }  // namespace

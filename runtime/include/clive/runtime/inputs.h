@@ -53,6 +53,24 @@ struct SetReport {
 // an input); the Status covers the rest (no such cell, I/O, the store).
 Expected<SetReport> SetInput(const SetOptions& options);
 
+// A cell's value as stored, perhaps under older declarations of its types.
+struct StoredValue {
+  compiler::CellId cell;
+  Value value;
+};
+struct UpToDateValues {
+  std::vector<Value> values;  // per stored value, of its cell's type now; empty with diagnostics
+  // E0402, one per changed declaration with every cell it affects; they
+  // point into `program`.
+  std::vector<lang::Diagnostic> diagnostics;
+};
+// Brings stored values up to date with their cells' types as `program`
+// declares them: fields in declaration order, new fields filled with their
+// defaults (evaluated where their types are declared, so `workspace` is
+// checked and JIT-compiled again when any is needed).
+Expected<UpToDateValues> BringUpToDate(const Workspace& workspace, const compiler::Program& program,
+                                       const std::vector<StoredValue>& stored);
+
 // The set values of `program`'s input cells, for `Run`: each set input
 // cell's latest version, brought up to date with its type.
 // A cell whose value is given rather than computed: a set input cell.
