@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "clive/compiler/dependencies.h"
 #include "clive/compiler/jit.h"
 #include "clive/runtime/evaluate.h"
 
@@ -85,13 +86,18 @@ Expected<SyntheticEvaluation::Result> SyntheticEvaluation::Evaluate(const Worksp
   }
   if (sink.has_errors() || requests_.empty()) return result;
 
-  // Load every module the requested cells need, in import order, and run
-  // just those cells: they read no other cell, so no other cell runs.
+  // Load the modules of the requested cells and those whose functions they
+  // call, in import order, and run just those cells: they read no other
+  // cell, so no other cell runs (and no other module is compiled).
   std::vector<bool> needed(checked.size(), false);
-  for (const Request& request : requests_) needed[checked.Find(request.module_path)->id] = true;
-  for (auto it = checked.order().rbegin(); it != checked.order().rend(); ++it) {
-    if (!needed[*it]) continue;
-    for (compiler::ModuleId imported : checked.module(*it).imports) needed[imported] = true;
+  for (const Request& request : requests_) {
+    const compiler::CheckedModule* module = checked.Find(request.module_path);
+    needed[module->id] = true;
+    std::vector<compiler::CellDependencies> deps = compiler::AnalyzeDependencies(checked, *module);
+    for (size_t c = 0; c < module->cells.size(); ++c) {
+      if (module->cells[c].name != request.name) continue;
+      for (compiler::ModuleId code : deps[c].code) needed[code] = true;
+    }
   }
   auto jit = compiler::Jit::Create();
   if (!jit.ok()) return jit.status();
