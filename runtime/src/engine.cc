@@ -356,8 +356,8 @@ void Engine::State::Evaluate(const compiler::Program& program, const InputValues
     // ... and no set value differs from the one it holds.
     if (auto p = set_inputs.presets.find(id); p != set_inputs.presets.end()) {
       for (const PresetCell& preset : p->second) {
-        auto c = mstate.cells.find(module.cells[preset.cell].name);
-        quiet = quiet && c != mstate.cells.end() && c->second.value == preset.value;
+        auto state = mstate.cells.find(module.cells[preset.cell].name);
+        quiet = quiet && state != mstate.cells.end() && state->second.value == preset.value;
       }
     }
     if (quiet) {
@@ -371,11 +371,8 @@ void Engine::State::Evaluate(const compiler::Program& program, const InputValues
       CellState& state = it->second;
       state.failed_now = false;
       state.type = program.types.Name(cell.type);
-      const PresetCell* preset = nullptr;
-      if (auto p = set_inputs.presets.find(id); p != set_inputs.presets.end()) {
-        for (const PresetCell& candidate : p->second) preset = candidate.cell == c ? &candidate : preset;
-      }
-      state.trailers = preset != nullptr ? set_inputs.trailers.at(address) : "";
+      const PresetCell* preset = set_inputs.Find(id, c);
+      state.trailers = preset != nullptr ? preset->trailers : "";
 
       // Why it must be evaluated, if it must.
       std::string reason;

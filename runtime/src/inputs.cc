@@ -422,11 +422,18 @@ Expected<InputValues> LoadInputValues(store::Store& store, const Workspace& work
   out.diagnostics = std::move(up_to_date->diagnostics);
   for (size_t i = 0; i < up_to_date->values.size(); ++i) {
     const compiler::CellId& id = stored[i].cell;
-    out.presets[id.module].push_back({id.cell, std::move(up_to_date->values[i])});
-    out.trailers[AddressOf(program.module(id.module), program.module(id.module).cells[id.cell].name)] =
-        SetTrailer("upgraded");
+    out.presets[id.module].push_back({id.cell, std::move(up_to_date->values[i]), SetTrailer("upgraded")});
   }
   return out;
+}
+
+const PresetCell* InputValues::Find(compiler::ModuleId module, uint32_t cell) const {
+  auto it = presets.find(module);
+  if (it == presets.end()) return nullptr;
+  for (const PresetCell& preset : it->second) {
+    if (preset.cell == cell) return &preset;
+  }
+  return nullptr;
 }
 
 }  // namespace clive::runtime

@@ -75,13 +75,15 @@ Expected<UpToDateValues> BringUpToDate(const Workspace& workspace, const compile
 // cell's latest version, brought up to date with its type.
 // A cell whose value is given rather than computed: a set input cell.
 struct PresetCell {
-  uint32_t cell = 0;  // index into CheckedModule::cells
-  Value value;        // of the cell's type
+  uint32_t cell = 0;     // index into CheckedModule::cells
+  Value value;           // of the cell's type
+  std::string trailers;  // for the commit of the value, if it changes
 };
 
 struct InputValues {
   std::map<compiler::ModuleId, std::vector<PresetCell>> presets;
-  std::map<std::string, std::string> trailers;  // by cell address: for the run's commits
+  // The preset of cell `cell` of module `module`, or null.
+  const PresetCell* Find(compiler::ModuleId module, uint32_t cell) const;
   // E0402, pointing into `program`; with any, nothing may be committed.
   std::vector<lang::Diagnostic> diagnostics;
 };
