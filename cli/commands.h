@@ -57,6 +57,15 @@ struct GetFlags {
 };
 int GetCommand(const GetFlags& flags);
 
+// `clivec set <cell> <value> [workspace]`: a new version of an input cell.
+struct SetFlags {
+  std::string cell;
+  std::string value;  // JSON, or else a clive expression
+  std::string workspace = ".";
+  std::optional<std::string> store;
+};
+int SetCommand(const SetFlags& flags);
+
 // --- `clivec store ...`: git's plumbing over a clive store (docs/cli.md) ---
 // `store` is --store: the store directory, by default the nearest .clive
 // above the current directory.

@@ -170,6 +170,14 @@ int main(int argc, char** argv) {
                       "Store directory (default: the nearest .clive above the current directory)");
   get_cmd->add_flag("--json", get.json, "Print the value as JSON");
 
+  clive::cli::SetFlags set;
+  CLI::App* set_cmd = app.add_subcommand(
+      "set", "Commit a new value of an @input cell (JSON or a clive expression); see docs/inputs.md");
+  set_cmd->add_option("cell", set.cell, "Cell address: name, or a.b.name for module a/b")->required();
+  set_cmd->add_option("value", set.value, "The value: JSON, or else a clive expression")->required();
+  set_cmd->add_option("workspace", set.workspace, "Workspace directory or clive.cl file (default: .)");
+  set_cmd->add_option("--store", set.store, "Store directory (default: <workspace>/.clive)");
+
   CLI::App* store_cmd = app.add_subcommand(
       "store", "Git-style plumbing on the store: objects, refs, fsck, stats, import/export");
   store_cmd->require_subcommand(1, 1);
@@ -212,6 +220,7 @@ int main(int argc, char** argv) {
   if (cache_stats_cmd->parsed()) return clive::cli::CacheStatsCommand(cache);
   if (cache_clear_cmd->parsed()) return clive::cli::CacheClearCommand(cache);
   if (get_cmd->parsed()) return clive::cli::GetCommand(get);
+  if (set_cmd->parsed()) return clive::cli::SetCommand(set);
   if (check_cmd->parsed()) return clive::cli::CheckCommand(check);
   if (lsp_cmd->parsed()) return clive::cli::LspCommand();
   for (const auto& [cmd, run_store_cmd] : store_commands) {

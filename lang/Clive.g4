@@ -74,8 +74,10 @@ enumDecl
   : 'enum' IDENT '{' (IDENT (',' IDENT)* ','?)? '}' sep?
   ;
 
+// `@input val port: Int = 8080`: an input cell, whose value `clivec set` may
+// replace (the expression is its initial value).
 valDecl
-  : 'val' IDENT (':' typeRef)? '=' expr sep?
+  : annotation* 'val' IDENT (':' typeRef)? '=' expr sep?
   ;
 
 // `fn name(params): Type = body`, or an extension `fn Type.name(...)`.

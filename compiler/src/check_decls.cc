@@ -344,6 +344,26 @@ TypeId ModuleChecker::ResolveTypeRef(lang::TypeRefId ref_id, TypeDeclId scope) {
   return ref.optional ? types_.OptionalOf(type) : type;
 }
 
+// Whether `val` is an `@input` cell; reports unknown annotations and an
+// input cell without a declared type (`clivec set` checks values against it).
+bool ModuleChecker::IsInputCell(const lang::ValDecl& val) {
+  bool input = false;
+  for (std::string_view annotation : val.annotations) {
+    if (annotation != "input") {
+      sink_.Error(codes::kUnknownName, file_, val.name_range,
+                  "unknown annotation " + Quote("@" + std::string(annotation)) + " (known: @input)");
+    } else {
+      input = true;
+    }
+  }
+  if (input && val.type == lang::kNone) {
+    sink_.Error(codes::kInputWithoutType, file_, val.name_range,
+                "input cell " + Quote(val.name) + " must declare its type: `@input val " + std::string(val.name) +
+                    ": Type = ...`");
+  }
+  return input;
+}
+
 void ModuleChecker::DeclareCells() {
   for (uint32_t v = 0; v < tree_.vals.size(); ++v) {
     const lang::ValDecl& val = tree_.vals[v];
@@ -351,6 +371,7 @@ void ModuleChecker::DeclareCells() {
     cell.name = val.name;
     cell.name_range = val.name_range;
     cell.val_index = v;
+    cell.input = IsInputCell(val);
     uint32_t index = static_cast<uint32_t>(module_.cells.size());
     SymbolRef symbol{SymbolRef::Kind::kCell, module_.id, index, 0};
     auto [it, inserted] = names_.emplace(std::string(val.name), Binding{symbol, val.name_range});

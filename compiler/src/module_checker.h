@@ -63,6 +63,7 @@ class ModuleChecker {
   void ResolveFieldTypes();
   void CheckFieldDefaults();
   void DeclareCells();
+  bool IsInputCell(const lang::ValDecl& val);
   void CheckCells();
   TypeId CheckCell(uint32_t cell);
   void OrderCells();

@@ -103,6 +103,7 @@ class Printer {
   void FnDeclaration(uint32_t id);
   void ValDeclaration(const ValDecl& val);
   void Field(const FieldDecl& field);
+  void Annotations(const std::vector<std::string_view>& annotations);
   void TypeRefAt(TypeRefId id);
   std::string TypeRefText(TypeRefId id) const;
   std::string NamesText(Span names) const;

@@ -458,12 +458,16 @@ Item Printer::FieldItem(const FieldDecl& field) {
   return {begin, end, [this, &field] { Field(field); }};
 }
 
-void Printer::Field(const FieldDecl& field) {
-  for (std::string_view annotation : field.annotations) {
+void Printer::Annotations(const std::vector<std::string_view>& annotations) {
+  for (std::string_view annotation : annotations) {
     Write("@");
     Write(annotation);
     Write(" ");
   }
+}
+
+void Printer::Field(const FieldDecl& field) {
+  Annotations(field.annotations);
   FlushInline(field.name_range.begin);
   Write(field.name);
   if (field.type != kNone) {
@@ -546,11 +550,7 @@ void Printer::EnumDeclaration(uint32_t id) {
 
 void Printer::FnDeclaration(uint32_t id) {
   const FnDecl& fn = tree_.fn_decls[id];
-  for (std::string_view annotation : fn.annotations) {
-    Write("@");
-    Write(annotation);
-    Write(" ");
-  }
+  Annotations(fn.annotations);
   Write("fn ");
   if (fn.type_params.count > 0) Write("<" + NamesText(fn.type_params) + "> ");
   if (fn.receiver != kNone) {
@@ -607,6 +607,7 @@ void Printer::FnDeclaration(uint32_t id) {
 }
 
 void Printer::ValDeclaration(const ValDecl& val) {
+  Annotations(val.annotations);
   Write("val ");
   FlushInline(val.name_range.begin);
   Write(val.name);

@@ -146,6 +146,7 @@ class Dumper {
 
   void Val(const ValDecl& val) {
     out_ += "(val " + std::string(val.name);
+    Annotations(val.annotations);
     Doc(val.doc);
     out_ += " ";
     TypeRefText(val.type);

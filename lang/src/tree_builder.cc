@@ -407,6 +407,7 @@ void TreeBuilder::BuildValDecl(P::ValDeclContext* ctx) {
   val.type = type ? BuildTypeRef(type) : kNone;
   auto* value = Child<P::ExprContext>(ctx);
   val.value = value ? BuildExpr(value) : ErrorExpr(val.range);
+  for (auto* a : Children<P::AnnotationContext>(ctx)) val.annotations.push_back(TextOf(TokenChild(a, P::IDENT)));
   if (val.name.empty()) return;  // recovery produced a nameless val: nothing to check.
   tree_.vals.push_back(val);
 }

@@ -9,6 +9,8 @@
 
 #include "clive/compiler/dependencies.h"
 #include "clive/runtime/evaluate.h"
+#include "clive/runtime/inputs.h"
+#include "clive/runtime/materialize.h"
 #include "clive/runtime/object_cache.h"
 
 namespace clive::runtime {
@@ -45,6 +47,7 @@ struct CellState {
   bool dirty = false;       // evaluated but not committed yet
   uint64_t changed_in = 0;  // the update in which its value last changed
   bool failed_now = false;  // failed or blocked in the current update
+  std::string trailers;     // for its commit: a set input cell's
   std::shared_ptr<Generation> generation;
 };
 
@@ -88,7 +91,7 @@ struct Engine::State {
   std::vector<compiler::ModuleId> Dependencies(const compiler::Program& program,
                                                const compiler::CheckedModule& module) const;
   Status LoadModules(const compiler::Program& program, RunReport& report);
-  void Evaluate(const compiler::Program& program, RunReport& report);
+  void Evaluate(const compiler::Program& program, const InputValues& set_inputs, RunReport& report);
   Status Commit(RunReport& report);
 };
 
@@ -170,11 +173,20 @@ Expected<RunReport> Engine::State::Update(bool all_cells) {
     return report;
   }
 
+  // Input cells that were set take their set values (runtime/inputs.h).
+  auto inputs = LoadInputValues(*store, *ws, program);
+  if (!inputs.ok()) return inputs.status();
+  if (!inputs->diagnostics.empty()) {
+    for (auto& d : inputs->diagnostics) report.diagnostics.push_back(std::move(d));
+    report.jit = jit->stats();
+    return report;
+  }
+
   CLIVE_RETURN_IF_ERROR(LoadModules(program, report));
   report.ms.load = MillisecondsSince(clock);
   bool load_failed = std::any_of(report.diagnostics.begin(), report.diagnostics.end(),
                                  [](const lang::Diagnostic& d) { return d.severity == lang::Severity::kError; });
-  if (!load_failed) Evaluate(program, report);
+  if (!load_failed) Evaluate(program, *inputs, report);
   report.ms.evaluate = MillisecondsSince(clock);
 
   // Modules that left the program: their cells are no longer computed (their
@@ -290,7 +302,7 @@ Status Engine::State::LoadModules(const compiler::Program& program, RunReport& r
   return Status::Ok();
 }
 
-void Engine::State::Evaluate(const compiler::Program& program, RunReport& report) {
+void Engine::State::Evaluate(const compiler::Program& program, const InputValues& set_inputs, RunReport& report) {
   // Kept dependencies name modules by id: valid only while ids mean the
   // same modules.
   std::vector<std::string> paths;
@@ -341,6 +353,13 @@ void Engine::State::Evaluate(const compiler::Program& program, RunReport& report
     for (const compiler::CellDependencies& d : deps) {
       for (const compiler::CellId& dep : d.cells) quiet = quiet && !touched[dep.module];
     }
+    // ... and no set value differs from the one it holds.
+    if (auto p = set_inputs.presets.find(id); p != set_inputs.presets.end()) {
+      for (const PresetCell& preset : p->second) {
+        auto state = mstate.cells.find(module.cells[preset.cell].name);
+        quiet = quiet && state != mstate.cells.end() && state->second.value == preset.value;
+      }
+    }
     if (quiet) {
       for (auto& [name, state] : mstate.cells) state.failed_now = false;
       continue;
@@ -352,6 +371,8 @@ void Engine::State::Evaluate(const compiler::Program& program, RunReport& report
       CellState& state = it->second;
       state.failed_now = false;
       state.type = program.types.Name(cell.type);
+      const PresetCell* preset = set_inputs.Find(id, c);
+      state.trailers = preset != nullptr ? preset->trailers : "";
 
       // Why it must be evaluated, if it must.
       std::string reason;
@@ -359,6 +380,8 @@ void Engine::State::Evaluate(const compiler::Program& program, RunReport& report
         reason = is_new ? "new" : "not evaluated yet";
       } else if (state.stale) {
         reason = "failed before";
+      } else if (preset != nullptr && !(preset->value == state.value)) {
+        reason = "set with clivec set";
       } else if (mstate.loaded_in == update) {
         reason = ModuleName(module.path) + " recompiled";
       }
@@ -384,7 +407,7 @@ void Engine::State::Evaluate(const compiler::Program& program, RunReport& report
         }
       }
       if (reason.empty()) continue;  // up to date: keeps its value
-      if (blocked) {
+      if (blocked && preset == nullptr) {  // a set value reads nothing
         state.failed_now = true;
         state.stale = true;
         touched[id] = true;
@@ -394,7 +417,14 @@ void Engine::State::Evaluate(const compiler::Program& program, RunReport& report
 
       auto compiled = mstate.code->Cell(cell.name);
       bool ok = compiled.ok();
-      if (ok) {
+      if (ok && preset != nullptr) {
+        // The set value stands in for evaluating the cell: cells that read
+        // it read its word.
+        auto word = Materialize(preset->value, cell.type, program.types, generation->context);
+        if (word.ok()) *compiled->slot = *word;
+        if (!word.ok()) compiled = word.status();
+        ok = word.ok();
+      } else if (ok) {
         generation->context.ClearFailure();
         ok = compiled->evaluate(&generation->context);
       }
@@ -440,7 +470,7 @@ Status Engine::State::Commit(RunReport& report) {
   for (auto& [path, mstate] : modules) {
     for (auto& [name, state] : mstate.cells) {
       if (!state.dirty || !state.has_value || state.stale) continue;
-      updates.push_back({CellAddress(path, name), state.value, mstate.source_blob});
+      updates.push_back({CellAddress(path, name), state.value, mstate.source_blob, state.trailers});
       types.push_back(state.type);
     }
   }

@@ -5,6 +5,7 @@
 
 #include "clive/abi/abi.h"
 #include "clive/runtime/error_codes.h"
+#include "clive/runtime/materialize.h"
 
 namespace clive::runtime {
 
@@ -17,8 +18,11 @@ Value Extract(const TypeTable& types, compiler::TypeId type, uint64_t slot) {
     case TypeKind::kBool: return Value::Bool(slot != 0);
     case TypeKind::kSize: return Value::Size(static_cast<int64_t>(slot));
     case TypeKind::kDuration: return Value::Duration(static_cast<int64_t>(slot));
+    case TypeKind::kFloat: return Value::Float(std::bit_cast<double>(slot));
     case TypeKind::kString:
       return Value::String(std::string(abi::StringView(reinterpret_cast<const void*>(slot))));
+    case TypeKind::kPath: return Value::Path(std::string(abi::StringView(reinterpret_cast<const void*>(slot))));
+    case TypeKind::kRef: return Value::Ref(std::string(abi::StringView(reinterpret_cast<const void*>(slot))));
     case TypeKind::kRecord: {
       const compiler::RecordType& record = types.record(type);
       Value v = Value::Record(record.name);
@@ -35,20 +39,6 @@ Value Extract(const TypeTable& types, compiler::TypeId type, uint64_t slot) {
       for (uint64_t i = 0; i < list[0]; ++i) items.push_back(Extract(types, types.element(type), list[i + 1]));
       return Value::List(std::move(items));
     }
-    case TypeKind::kOptional: {
-      if (slot == 0) return Value::Null();
-      compiler::TypeId inner = types.element(type);
-      // A word-sized value sits in a box; a pointer is its own optional.
-      return Extract(types, inner, !types.HeldByPointer(inner) ? *reinterpret_cast<const uint64_t*>(slot) : slot);
-    }
-    case TypeKind::kNull: return Value::Null();
-    case TypeKind::kEnum: {
-      const compiler::EnumType& type_info = types.enum_type(type);
-      return Value::Enum(type_info.name, std::string(type_info.cases[slot]));
-    }
-    case TypeKind::kFloat: return Value::Float(std::bit_cast<double>(slot));
-    case TypeKind::kPath: return Value::Path(std::string(abi::StringView(reinterpret_cast<const void*>(slot))));
-    case TypeKind::kRef: return Value::Ref(std::string(abi::StringView(reinterpret_cast<const void*>(slot))));
     case TypeKind::kMap: {
       const auto* map = reinterpret_cast<const uint64_t*>(slot);
       std::vector<std::pair<Value, Value>> entries;
@@ -57,6 +47,17 @@ Value Extract(const TypeTable& types, compiler::TypeId type, uint64_t slot) {
                              Extract(types, types.value(type), map[2 + 2 * i]));
       }
       return Value::Map(std::move(entries));
+    }
+    case TypeKind::kOptional: {
+      if (slot == 0) return Value::Null();
+      compiler::TypeId inner = types.element(type);
+      // A word-sized value sits in a box; a pointer is its own optional.
+      return Extract(types, inner, IsBoxedWhenOptional(types, inner) ? *reinterpret_cast<const uint64_t*>(slot) : slot);
+    }
+    case TypeKind::kNull: return Value::Null();
+    case TypeKind::kEnum: {
+      const compiler::EnumType& type_info = types.enum_type(type);
+      return Value::Enum(type_info.name, std::string(type_info.cases[slot]));
     }
     case TypeKind::kFunction:  // cells of function type are not values of the store
     case TypeKind::kError:
@@ -67,6 +68,12 @@ Value Extract(const TypeTable& types, compiler::TypeId type, uint64_t slot) {
 
 lang::Diagnostic RuntimeDiagnostic(const compiler::Program& program, const compiler::CheckedModule& module,
                                    const compiler::Cell& cell, const abi::Failure& failure) {
+  lang::Diagnostic d = RuntimeDiagnostic(program, failure);
+  d.notes.push_back({module.file.get(), cell.name_range, "while evaluating `" + std::string(cell.name) + "`"});
+  return d;
+}
+
+lang::Diagnostic RuntimeDiagnostic(const compiler::Program& program, const abi::Failure& failure) {
   // The failing expression may sit in a function of another module.
   const lang::SourceFile* file = program.module(failure.module).file.get();
   std::string message;
@@ -88,9 +95,7 @@ lang::Diagnostic RuntimeDiagnostic(const compiler::Program& program, const compi
       message = "cannot follow this live reference: `.value` of a ref is not evaluated yet";
       break;
   }
-  lang::Diagnostic d{lang::Severity::kError, code, file, {failure.begin, failure.end}, message, {}};
-  d.notes.push_back({module.file.get(), cell.name_range, "while evaluating `" + std::string(cell.name) + "`"});
-  return d;
+  return {lang::Severity::kError, code, file, {failure.begin, failure.end}, message, {}};
 }
 
 }  // namespace clive::runtime

@@ -297,7 +297,7 @@ Expected<std::vector<CommittedCell>> CommitCells(store::Store& store,
     auto previous = store.ReadRef(out.ref);
     if (previous.ok()) {
       auto previous_value = CommittedValueId(store, *previous);
-      if (previous_value.ok() && *previous_value == out.value_id) {
+      if (!cell.commit_unchanged && previous_value.ok() && *previous_value == out.value_id) {
         out.commit_id = *previous;  // unchanged: write nothing
         result.push_back(std::move(out));
         continue;
@@ -321,7 +321,7 @@ Expected<std::vector<CommittedCell>> CommitCells(store::Store& store,
     commit.parents = parents;
     commit.message = cell.address + " = " + OneLine(cell.value) + "\n\n" +
                      "Clive-Cell: " + cell.address + "\n" +
-                     "Clive-Source: " + cell.source_blob.Hex() + "\n";
+                     "Clive-Source: " + cell.source_blob.Hex() + "\n" + cell.trailers;
     auto commit_id = batch.Add(store::ObjectType::kCommit, store::EncodeCommit(commit));
     if (!commit_id.ok()) return commit_id.status();
     out.commit_id = *commit_id;

@@ -55,6 +55,9 @@ struct Cell {
   uint32_t val_index = 0;  // into SyntaxTree::vals
   TypeId type = TypeTable::kError;
   std::vector<CellId> reads;  // cells this cell reads, in any module
+  // `@input val`: `clivec set` may replace its value; its declared
+  // expression is the initial value. Input cells always declare their type.
+  bool input = false;
 };
 
 struct FunctionParam {

@@ -29,6 +29,7 @@ inline constexpr const char* kBadTypeArgs = "E0129";
 inline constexpr const char* kMissingArg = "E0130";
 inline constexpr const char* kUnknownParam = "E0131";
 inline constexpr const char* kTooManyArgs = "E0132";
+inline constexpr const char* kInputWithoutType = "E0133";
 inline constexpr const char* kUnsupported = "E0199";
 
 }  // namespace clive::compiler::codes

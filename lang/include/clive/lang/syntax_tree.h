@@ -181,6 +181,7 @@ struct ValDecl {
   std::string doc;
   TypeRefId type = kNone;  // optional annotation
   ExprId value = kNone;
+  std::vector<std::string_view> annotations;  // without the '@': `@input`
 };
 
 struct ImportName {

@@ -8,4 +8,9 @@ inline constexpr const char* kDivisionByZero = "E0301";
 inline constexpr const char* kIndexOutOfRange = "E0302";
 inline constexpr const char* kUnresolvedRef = "E0303";
 
+// Input cells and stored values.
+inline constexpr const char* kSetValueMismatch = "E0400";   // `clivec set` value of the wrong type
+inline constexpr const char* kNotAnInput = "E0401";         // `clivec set` on a computed cell
+inline constexpr const char* kIncompatibleChange = "E0402"; // a stored value no longer fits its type
+
 }  // namespace clive::runtime::codes

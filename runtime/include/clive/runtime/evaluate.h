@@ -12,10 +12,12 @@
 namespace clive::runtime {
 
 // Copies the value of type `type` held in the 64-bit `slot` out of JIT memory
-// (layouts are described in clive/abi/abi.h).
+// (layouts are described in clive/abi/abi.h; Materialize is the inverse).
 Value Extract(const compiler::TypeTable& types, compiler::TypeId type, uint64_t slot);
 
-// The diagnostic for a runtime failure while evaluating `cell` of `module`.
+// The diagnostic (E03xx) of a runtime failure, at the failing expression.
+lang::Diagnostic RuntimeDiagnostic(const compiler::Program& program, const abi::Failure& failure);
+// The same, with a note naming `cell` of `module`, which was being evaluated.
 lang::Diagnostic RuntimeDiagnostic(const compiler::Program& program, const compiler::CheckedModule& module,
                                    const compiler::Cell& cell, const abi::Failure& failure);
 

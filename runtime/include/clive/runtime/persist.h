@@ -35,6 +35,8 @@ struct CellUpdate {
   std::string address;          // "a.b.name", or "name" for the root module
   Value value;
   store::ObjectId source_blob;  // the module source that produced it
+  std::string trailers = {};    // more trailer lines ("Key: value\n") for the commit
+  bool commit_unchanged = false;  // commit even if the stored value is this one
 };
 
 struct CommittedCell {
