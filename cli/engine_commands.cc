@@ -191,7 +191,9 @@ int WatchCommand(const WatchFlags& flags) {
       std::error_code ec;
       if (fs::is_directory(root, ec)) CLIVE_RETURN_IF_ERROR((*watcher)->WatchTree(root));
     }
-    return Status::Ok();
+    // And the store: `clivec set` or a push from another process moves refs
+    // that set input cells and live references read.
+    return (*watcher)->WatchFile((*engine)->store_dir() / "data.mdb");
   };
   // One line per update on stdout: what was recompiled, which cells changed.
   auto update = [&](int number, std::chrono::steady_clock::time_point since) -> Status {
@@ -230,9 +232,9 @@ int WatchCommand(const WatchFlags& flags) {
     return watch_everything();  // the program may have gained modules
   };
 
-  if (Status s = watch_everything(); !s.ok()) return Fail(s);
   int updates = 0;
   if (Status s = update(++updates, std::chrono::steady_clock::now()); !s.ok()) return Fail(s);
+  uint64_t store_seen = (*engine)->StoreTransaction();  // our own writes included
   std::cout << "watching " << (*engine)->root().string() << std::endl;
   while (!g_stop && (flags.max_updates == 0 || updates < flags.max_updates)) {
     auto changes = (*watcher)->Wait(std::chrono::milliseconds(200), std::chrono::milliseconds(flags.debounce_ms));
@@ -243,7 +245,11 @@ int WatchCommand(const WatchFlags& flags) {
       std::cout << "events were lost (inotify queue overflow): rescanning" << std::endl;
       if (Status s = watch_everything(); !s.ok()) return Fail(s);
     } else {
+      fs::path store_file = fs::absolute((*engine)->store_dir() / "data.mdb").lexically_normal();
+      bool store_changed = changes->files.erase(store_file) > 0 && (*engine)->StoreTransaction() != store_seen;
+      if (changes->files.empty() && !store_changed) continue;  // our own commits
       std::vector<fs::path> relevant = RelevantChanges(*changes, **engine);
+      if (store_changed) relevant.push_back(store_file);
       if (relevant.empty()) {
         if (flags.explain) {
           for (const fs::path& f : changes->files) std::cout << "explain: ignored " << f.string() << ": not loaded\n";
@@ -253,6 +259,7 @@ int WatchCommand(const WatchFlags& flags) {
       }
     }
     if (Status s = update(++updates, since); !s.ok()) return Fail(s);
+    store_seen = (*engine)->StoreTransaction();
   }
   return 0;
 }

@@ -238,9 +238,25 @@ TypeId ModuleChecker::CheckRef(ExprId id, const lang::Expr& e, Scope& scope) {
   }
   module_.expr_refs[arg] = cell;
   module_.expr_refs[id] = {SymbolRef::Kind::kCell, cell.module, cell.index, 0};
-  TypeId type = cell.module == module_.id ? CheckCell(cell.index) : program_.module(cell.module).cells[cell.index].type;
+  TypeId type = cell.module == module_.id ? RefTargetType(cell.index, target.range)
+                                          : program_.module(cell.module).cells[cell.index].type;
   module_.expr_types[arg] = type;
   return types_.RefOf(type);
+}
+
+// A reference reads its target when it runs, not when the cell holding it
+// is computed, so cells may refer to each other through references (the
+// runtime reports a cycle if following them loops). Only the target's type
+// is needed here: when the target is being checked already, that is its
+// declared type.
+TypeId ModuleChecker::RefTargetType(uint32_t c, lang::SourceRange at) {
+  if (cell_state_[c] != CellState::kInProgress) return CheckCell(c);
+  const lang::ValDecl& val = tree_.vals[module_.cells[c].val_index];
+  if (val.type != kNone) return ResolveTypeRef(val.type, kNone);
+  sink_.Error(codes::kCannotInfer, file_, at,
+              "cannot infer the type of " + Quote(val.name) + ": it refers back to itself through references; "
+              "declare it, as in `val " + std::string(val.name) + ": Int = ...`");
+  return kErr;
 }
 
 TypeId ModuleChecker::CheckCopy(ExprId id, const lang::Expr& e, Scope& scope, TypeId record_type) {

@@ -22,6 +22,9 @@ class DependencyWalker {
     const lang::SyntaxTree& tree = *m.tree;
     const lang::Expr& e = tree.exprs[id];
     const SymbolRef& ref = m.expr_refs[id];
+    // `ref(cell)` makes a reference without reading the cell; what reads
+    // through it is found when it runs (runtime/engine.cc).
+    if (e.kind == ExprKind::kCall && ref.kind == SymbolRef::Kind::kCell) return;
     if (ref.kind == SymbolRef::Kind::kCell) cells_.insert({ref.module, ref.index});
     if (ref.kind == SymbolRef::Kind::kFunction) Function(ref.module, ref.index);
     Expr(m, e.lhs);

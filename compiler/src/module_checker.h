@@ -66,6 +66,7 @@ class ModuleChecker {
   bool IsInputCell(const lang::ValDecl& val);
   void CheckCells();
   TypeId CheckCell(uint32_t cell);
+  TypeId RefTargetType(uint32_t cell, lang::SourceRange at);
   void OrderCells();
   std::string QualifiedName(lang::TypeDeclId id) const;
 

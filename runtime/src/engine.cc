@@ -8,6 +8,7 @@
 #include <tuple>
 
 #include "clive/compiler/dependencies.h"
+#include "clive/runtime/error_codes.h"
 #include "clive/runtime/evaluate.h"
 #include "clive/runtime/inputs.h"
 #include "clive/runtime/materialize.h"
@@ -48,6 +49,9 @@ struct CellState {
   uint64_t changed_in = 0;  // the update in which its value last changed
   bool failed_now = false;  // failed or blocked in the current update
   std::string trailers;     // for its commit: a set input cell's
+  // Cells it read through live references (`ref.value`) when last evaluated:
+  // inputs as much as the cells its expression names.
+  std::vector<std::string> ref_reads;
   std::shared_ptr<Generation> generation;
 };
 
@@ -90,6 +94,7 @@ struct Engine::State {
   // the prelude.
   std::vector<compiler::ModuleId> Dependencies(const compiler::Program& program,
                                                const compiler::CheckedModule& module) const;
+  class Pass;
   Status LoadModules(const compiler::Program& program, RunReport& report);
   void Evaluate(const compiler::Program& program, const InputValues& set_inputs, RunReport& report);
   Status Commit(RunReport& report);
@@ -101,6 +106,7 @@ Engine::~Engine() = default;
 const fs::path& Engine::root() const { return state_->root; }
 const fs::path& Engine::store_dir() const { return state_->store_dir; }
 std::vector<fs::path> Engine::WatchedFiles() const { return state_->watched; }
+uint64_t Engine::StoreTransaction() const { return state_->store->LastTransaction(); }
 std::vector<fs::path> Engine::SearchRoots() const {
   Workspace ws;
   ws.root = state_->root;
@@ -302,59 +308,83 @@ Status Engine::State::LoadModules(const compiler::Program& program, RunReport& r
   return Status::Ok();
 }
 
-void Engine::State::Evaluate(const compiler::Program& program, const InputValues& set_inputs, RunReport& report) {
-  // Kept dependencies name modules by id: valid only while ids mean the
-  // same modules.
-  std::vector<std::string> paths;
-  for (compiler::ModuleId id = 0; id < program.size(); ++id) paths.push_back(program.module(id).path);
-  bool renumbered = paths != module_paths;
-  module_paths = std::move(paths);
-  auto generation = std::make_shared<Generation>();
-  std::set<Generation*> inputs;
-  // Modules with a cell that changed, failed or was blocked in this update.
-  std::vector<bool> touched(program.size(), false);
-  for (auto& [path, state] : modules) {
-    if (state.code) generation->code.push_back(state.code);
+// One update's evaluation. Cells are visited in program order, but a cell is
+// evaluated on demand: before it, the cells it reads (statically, and through
+// live references read last time) are brought up to date, and a reference
+// read while it runs brings its target up to date first. A cell reached again
+// while it is in progress is a cycle through references.
+class Engine::State::Pass {
+ public:
+  Pass(State& engine, const compiler::Program& program, const InputValues& set_inputs, RunReport& report)
+      : e_(engine), program_(program), set_inputs_(set_inputs), report_(report),
+        generation_(std::make_shared<Generation>()), touched_(program.size(), false),
+        progress_(program.size()) {
+    for (auto& [path, state] : e_.modules) {
+      if (state.code) generation_->code.push_back(state.code);
+    }
+    for (compiler::ModuleId id = 0; id < program.size(); ++id) {
+      const compiler::CheckedModule& m = program.module(id);
+      progress_[id].assign(m.cells.size(), Progress::kPending);
+      for (uint32_t c = 0; c < m.cells.size(); ++c) by_address_[CellAddress(m.path, m.cells[c].name)] = {id, c};
+    }
+    generation_->context.SetRefResolver([this](std::string_view address) { return FollowRef(address); });
   }
-  auto cell_state = [&](const compiler::CellId& id) -> CellState* {
-    const compiler::CheckedModule& module = program.module(id.module);
-    auto m = modules.find(module.path);
-    if (m == modules.end()) return nullptr;
-    auto c = m->second.cells.find(module.cells[id.cell].name);
-    return c == m->second.cells.end() ? nullptr : &c->second;
-  };
 
-  for (compiler::ModuleId id : program.order()) {
-    const compiler::CheckedModule& module = program.module(id);
-    ModuleState& mstate = modules[module.path];
-    // Cells that no longer exist.
+  void Run() {
+    // Kept dependencies name modules by id: valid only while ids mean the
+    // same modules.
+    std::vector<std::string> paths;
+    for (compiler::ModuleId id = 0; id < program_.size(); ++id) paths.push_back(program_.module(id).path);
+    renumbered_ = paths != e_.module_paths;
+    e_.module_paths = std::move(paths);
+    for (compiler::ModuleId id : program_.order()) Prepare(id);
+    for (compiler::ModuleId id : program_.order()) {
+      if (Quiet(id)) continue;
+      for (uint32_t c : program_.module(id).eval_order) Cell(id, c);
+    }
+  }
+
+ private:
+  enum class Progress : uint8_t { kPending, kInProgress, kDone };
+
+  // Drops cells that no longer exist and refreshes the dependency analysis
+  // if code changed.
+  void Prepare(compiler::ModuleId id) {
+    const compiler::CheckedModule& module = program_.module(id);
+    ModuleState& mstate = e_.modules[module.path];
     for (auto it = mstate.cells.begin(); it != mstate.cells.end();) {
       bool exists = std::any_of(module.cells.begin(), module.cells.end(),
                                 [&](const compiler::Cell& c) { return c.name == it->first; });
       it = exists ? std::next(it) : mstate.cells.erase(it);
     }
-    bool code_replaced = mstate.loaded_in == update;
+    bool code_replaced = mstate.loaded_in == e_.update;
     for (const compiler::CellDependencies& d : mstate.deps) {
       for (compiler::ModuleId code : d.code) {
-        auto m = modules.find(program.module(code).path);
-        code_replaced = code_replaced || m == modules.end() || m->second.loaded_in == update;
+        auto m = e_.modules.find(program_.module(code).path);
+        code_replaced = code_replaced || m == e_.modules.end() || m->second.loaded_in == e_.update;
       }
     }
-    if (!mstate.deps_valid || code_replaced || renumbered || mstate.deps.size() != module.cells.size()) {
-      mstate.deps = compiler::AnalyzeDependencies(program, module);
+    if (!mstate.deps_valid || code_replaced || renumbered_ || mstate.deps.size() != module.cells.size()) {
+      mstate.deps = compiler::AnalyzeDependencies(program_, module);
       mstate.deps_valid = true;
     }
-    const std::vector<compiler::CellDependencies>& deps = mstate.deps;
-    // Most modules have nothing to do in an update after an edit: skip them
-    // without looking at each cell when no module they depend on changed.
-    bool quiet = !code_replaced && !renumbered;
-    for (const auto& [name, state] : mstate.cells) quiet = quiet && state.has_value && !state.stale;
-    quiet = quiet && mstate.cells.size() == module.cells.size();
-    for (const compiler::CellDependencies& d : deps) {
-      for (const compiler::CellId& dep : d.cells) quiet = quiet && !touched[dep.module];
+    code_replaced_[id] = code_replaced;
+  }
+
+  // Most modules have nothing to do in an update after an edit: they are
+  // skipped without looking at each cell when no module they read from
+  // changed (those come earlier in program order, so they are decided).
+  bool Quiet(compiler::ModuleId id) {
+    const compiler::CheckedModule& module = program_.module(id);
+    ModuleState& mstate = e_.modules[module.path];
+    bool quiet = !code_replaced_[id] && !renumbered_ && mstate.cells.size() == module.cells.size();
+    for (const auto& [name, state] : mstate.cells) {
+      quiet = quiet && state.has_value && !state.stale && state.ref_reads.empty();
     }
-    // ... and no set value differs from the one it holds.
-    if (auto p = set_inputs.presets.find(id); p != set_inputs.presets.end()) {
+    for (const compiler::CellDependencies& d : mstate.deps) {
+      for (const compiler::CellId& dep : d.cells) quiet = quiet && !touched_[dep.module];
+    }
+    if (auto p = set_inputs_.presets.find(id); p != set_inputs_.presets.end()) {
       for (const PresetCell& preset : p->second) {
         auto state = mstate.cells.find(module.cells[preset.cell].name);
         quiet = quiet && state != mstate.cells.end() && state->second.value == preset.value;
@@ -362,106 +392,240 @@ void Engine::State::Evaluate(const compiler::Program& program, const InputValues
     }
     if (quiet) {
       for (auto& [name, state] : mstate.cells) state.failed_now = false;
-      continue;
     }
-    for (uint32_t c : module.eval_order) {
-      const compiler::Cell& cell = module.cells[c];
-      std::string address = CellAddress(module.path, cell.name);
-      auto [it, is_new] = mstate.cells.try_emplace(std::string(cell.name));
-      CellState& state = it->second;
-      state.failed_now = false;
-      state.type = program.types.Name(cell.type);
-      const PresetCell* preset = set_inputs.Find(id, c);
-      state.trailers = preset != nullptr ? preset->trailers : "";
-
-      // Why it must be evaluated, if it must.
-      std::string reason;
-      if (is_new || !state.has_value) {
-        reason = is_new ? "new" : "not evaluated yet";
-      } else if (state.stale) {
-        reason = "failed before";
-      } else if (preset != nullptr && !(preset->value == state.value)) {
-        reason = "set with clivec set";
-      } else if (mstate.loaded_in == update) {
-        reason = ModuleName(module.path) + " recompiled";
-      }
-      for (compiler::ModuleId code : deps[c].code) {
-        if (!reason.empty()) break;
-        auto m = modules.find(program.module(code).path);
-        if (m != modules.end() && m->second.loaded_in == update) {
-          reason = "calls code of " + ModuleName(program.module(code).path) + ", which was recompiled";
-        }
-      }
-      bool blocked = false;
-      std::vector<CellState*> read_states;
-      for (const compiler::CellId& dep : deps[c].cells) {
-        CellState* input = cell_state(dep);
-        if (input == nullptr || input->failed_now || !input->has_value) {
-          blocked = true;
-          continue;
-        }
-        read_states.push_back(input);
-        if (reason.empty() && input->changed_in == update) {
-          const compiler::CheckedModule& owner = program.module(dep.module);
-          reason = "reads " + CellAddress(owner.path, owner.cells[dep.cell].name) + ", which changed";
-        }
-      }
-      if (reason.empty()) continue;  // up to date: keeps its value
-      if (blocked && preset == nullptr) {  // a set value reads nothing
-        state.failed_now = true;
-        state.stale = true;
-        touched[id] = true;
-        report.evaluations.push_back({address, reason, CellEvaluation::Outcome::kBlocked});
-        continue;
-      }
-
-      auto compiled = mstate.code->Cell(cell.name);
-      bool ok = compiled.ok();
-      if (ok && preset != nullptr) {
-        // The set value stands in for evaluating the cell: cells that read
-        // it read its word.
-        auto word = Materialize(preset->value, cell.type, program.types, generation->context);
-        if (word.ok()) *compiled->slot = *word;
-        if (!word.ok()) compiled = word.status();
-        ok = word.ok();
-      } else if (ok) {
-        generation->context.ClearFailure();
-        ok = compiled->evaluate(&generation->context);
-      }
-      if (!ok) {
-        state.failed_now = true;
-        state.stale = true;
-        if (compiled.ok() && generation->context.failure()) {
-          report.diagnostics.push_back(RuntimeDiagnostic(program, module, cell, *generation->context.failure()));
-        } else {
-          report.diagnostics.push_back({lang::Severity::kError, "E0399", module.file.get(), cell.name_range,
-                                        compiled.status().message(), {}});
-        }
-        report.evaluations.push_back({address, reason, CellEvaluation::Outcome::kFailed});
-        touched[id] = true;
-        continue;
-      }
-      Value value = Extract(program.types, cell.type, *compiled->slot);
-      bool changed = !state.has_value || !(value == state.value);
-      for (CellState* input : read_states) {
-        // A value read from an earlier generation may be shared by this one.
-        if (input->generation && input->generation != generation && inputs.insert(input->generation.get()).second) {
-          generation->inputs.push_back(input->generation);
-        }
-      }
-      state.generation = generation;
-      state.stale = false;
-      state.has_value = true;
-      if (changed) {
-        state.value = std::move(value);
-        state.changed_in = update;
-        state.dirty = true;
-      }
-      report.evaluations.push_back(
-          {address, reason, changed ? CellEvaluation::Outcome::kChanged : CellEvaluation::Outcome::kUnchanged});
-      if (changed) touched[id] = true;
-    }
+    return quiet;
   }
+
+  CellState* StateOf(compiler::ModuleId id, uint32_t c) {
+    const compiler::CheckedModule& module = program_.module(id);
+    auto m = e_.modules.find(module.path);
+    if (m == e_.modules.end()) return nullptr;
+    auto it = m->second.cells.find(module.cells[c].name);
+    return it == m->second.cells.end() ? nullptr : &it->second;
+  }
+
+  // Brings cell `c` of module `id` up to date. Returns false if it is in
+  // progress (a cycle) — the caller reports it.
+  bool Cell(compiler::ModuleId id, uint32_t c) {
+    Progress& progress = progress_[id][c];
+    if (progress == Progress::kDone) return true;
+    if (progress == Progress::kInProgress) return false;
+    progress = Progress::kInProgress;
+    stack_.push_back({id, c});
+    Evaluate(id, c);
+    stack_.pop_back();
+    progress_[id][c] = Progress::kDone;
+    return true;
+  }
+
+  void Evaluate(compiler::ModuleId id, uint32_t c) {
+    const compiler::CheckedModule& module = program_.module(id);
+    ModuleState& mstate = e_.modules[module.path];
+    const compiler::Cell& cell = module.cells[c];
+    std::string address = CellAddress(module.path, cell.name);
+    auto [it, is_new] = mstate.cells.try_emplace(std::string(cell.name));
+    CellState& state = it->second;
+    state.failed_now = false;
+    state.type = program_.types.Name(cell.type);
+    const PresetCell* preset = set_inputs_.Find(id, c);
+    state.trailers = preset != nullptr ? preset->trailers : "";
+    const compiler::CellDependencies& deps = mstate.deps[c];
+
+    // Why it must be evaluated, if it must.
+    std::string reason;
+    if (is_new || !state.has_value) {
+      reason = is_new ? "new" : "not evaluated yet";
+    } else if (state.stale) {
+      reason = "failed before";
+    } else if (preset != nullptr && !(preset->value == state.value)) {
+      reason = "set with clivec set";
+    } else if (mstate.loaded_in == e_.update) {
+      reason = ModuleName(module.path) + " recompiled";
+    }
+    for (compiler::ModuleId code : deps.code) {
+      if (!reason.empty()) break;
+      auto m = e_.modules.find(program_.module(code).path);
+      if (m != e_.modules.end() && m->second.loaded_in == e_.update) {
+        reason = "calls code of " + ModuleName(program_.module(code).path) + ", which was recompiled";
+      }
+    }
+    bool blocked = false;
+    std::vector<CellState*> read_states;
+    auto input = [&](compiler::CellId dep, const char* how) {
+      const compiler::CheckedModule& owner = program_.module(dep.module);
+      std::string dep_address = CellAddress(owner.path, owner.cells[dep.cell].name);
+      if (!Cell(dep.module, dep.cell)) {
+        Cycle(id, c, dep_address);
+        blocked = true;
+        return;
+      }
+      CellState* in = StateOf(dep.module, dep.cell);
+      if (in == nullptr || in->failed_now || !in->has_value) {
+        blocked = true;
+        return;
+      }
+      read_states.push_back(in);
+      if (reason.empty() && in->changed_in == e_.update) reason = "reads " + dep_address + how + ", which changed";
+    };
+    for (const compiler::CellId& dep : deps.cells) input(dep, "");
+    for (const std::string& target : std::vector<std::string>(state.ref_reads)) {
+      auto found = by_address_.find(target);
+      if (found == by_address_.end()) {
+        if (reason.empty()) reason = "reads " + target + " through a reference, which is gone";
+        continue;
+      }
+      input({found->second.first, found->second.second}, " through a reference");
+    }
+    if (reason.empty()) return;  // up to date: keeps its value
+    if (blocked && preset == nullptr) {  // a set value reads nothing
+      state.failed_now = true;
+      state.stale = true;
+      touched_[id] = true;
+      report_.evaluations.push_back({address, reason, CellEvaluation::Outcome::kBlocked});
+      return;
+    }
+
+    auto compiled = mstate.code->Cell(cell.name);
+    bool ok = compiled.ok();
+    abi::Context& context = generation_->context;
+    std::vector<std::string> ref_reads;
+    if (ok && preset != nullptr) {
+      // The set value stands in for evaluating the cell: cells that read
+      // it read its word.
+      auto word = Materialize(preset->value, cell.type, program_.types, context);
+      if (word.ok()) *compiled->slot = *word;
+      if (!word.ok()) compiled = word.status();
+      ok = word.ok();
+    } else if (ok) {
+      readers_.push_back({&ref_reads, &read_states, {}});
+      context.ClearFailure();
+      ok = compiled->evaluate(&context);
+      if (!ok && !readers_.back().note.empty()) ref_note_ = readers_.back().note;
+      readers_.pop_back();
+    }
+    if (!ok) {
+      state.failed_now = true;
+      state.stale = true;
+      bool cycle = cycles_.count({id, c}) > 0;  // reported as E0304 already
+      if (compiled.ok() && context.failure() && !cycle) {
+        lang::Diagnostic d = RuntimeDiagnostic(program_, module, cell, *context.failure());
+        if (context.failure()->error == abi::RuntimeError::kUnresolvedRef && !ref_note_.empty()) {
+          d.notes.push_back({nullptr, {}, ref_note_});
+        }
+        report_.diagnostics.push_back(std::move(d));
+      } else if (!cycle) {
+        report_.diagnostics.push_back({lang::Severity::kError, "E0399", module.file.get(), cell.name_range,
+                                       compiled.status().message(), {}});
+      }
+      ref_note_.clear();
+      context.ClearFailure();
+      report_.evaluations.push_back({address, reason, CellEvaluation::Outcome::kFailed});
+      touched_[id] = true;
+      return;
+    }
+    state.ref_reads = std::move(ref_reads);
+    Value value = Extract(program_.types, cell.type, *compiled->slot);
+    bool changed = !state.has_value || !(value == state.value);
+    for (CellState* in : read_states) {
+      // A value read from an earlier generation may be shared by this one.
+      if (in->generation && in->generation != generation_ && inputs_.insert(in->generation.get()).second) {
+        generation_->inputs.push_back(in->generation);
+      }
+    }
+    state.generation = generation_;
+    state.stale = false;
+    state.has_value = true;
+    if (changed) {
+      state.value = std::move(value);
+      state.changed_in = e_.update;
+      state.dirty = true;
+      touched_[id] = true;
+    }
+    report_.evaluations.push_back(
+        {address, reason, changed ? CellEvaluation::Outcome::kChanged : CellEvaluation::Outcome::kUnchanged});
+  }
+
+  // The resolver of `ref.value` reads: the target's current word, once it
+  // is up to date; the reading cell records the target as an input.
+  std::optional<uint64_t> FollowRef(std::string_view address) {
+    if (readers_.empty()) return std::nullopt;
+    Reader& reader = readers_.back();
+    auto found = by_address_.find(std::string(address));
+    if (found == by_address_.end()) {
+      reader.note = "no cell `" + std::string(address) + "` in this workspace";
+      return std::nullopt;
+    }
+    auto [id, c] = found->second;
+    reader.ref_reads->push_back(std::string(address));
+    // Bringing the target up to date runs other cells on the same context.
+    Reader saved = reader;
+    bool ready = Cell(id, c);
+    abi::Context& context = generation_->context;
+    context.ClearFailure();
+    if (!ready) {
+      auto [rid, rc] = stack_.back();
+      Cycle(rid, rc, std::string(address));
+      readers_.back() = saved;
+      return std::nullopt;
+    }
+    CellState* target = StateOf(id, c);
+    if (target == nullptr || target->failed_now || !target->has_value) {
+      saved.note = "the referenced cell `" + std::string(address) + "` failed";
+      readers_.back() = saved;
+      return std::nullopt;
+    }
+    saved.read_states->push_back(target);
+    readers_.back() = saved;
+    const compiler::CheckedModule& owner = program_.module(id);
+    return *e_.jit->CellSlot(owner.path, owner.cells[c].name);
+  }
+
+  // "a -> b -> a": the cells in progress from `target` on, back to it.
+  std::string CycleText(compiler::ModuleId id, uint32_t c, const std::string& target) {
+    std::string text;
+    bool on = false;
+    for (auto [sid, sc] : stack_) {
+      std::string a = CellAddress(program_.module(sid).path, program_.module(sid).cells[sc].name);
+      on = on || a == target;
+      if (on) text += a + " -> ";
+    }
+    (void)id;
+    (void)c;
+    return "cycle through live references: " + text + target;
+  }
+
+  void Cycle(compiler::ModuleId id, uint32_t c, const std::string& target) {
+    if (!cycles_.insert({id, c}).second) return;
+    const compiler::CheckedModule& module = program_.module(id);
+    report_.diagnostics.push_back({lang::Severity::kError, codes::kReferenceCycle, module.file.get(),
+                                   module.cells[c].name_range, CycleText(id, c, target), {}});
+  }
+
+  struct Reader {  // a cell being evaluated, for the references it follows
+    std::vector<std::string>* ref_reads;
+    std::vector<CellState*>* read_states;
+    std::string note;  // why a reference could not be followed
+  };
+
+  State& e_;
+  const compiler::Program& program_;
+  const InputValues& set_inputs_;
+  RunReport& report_;
+  std::shared_ptr<Generation> generation_;
+  std::set<Generation*> inputs_;
+  std::vector<bool> touched_;  // modules with a cell that changed, failed or was blocked
+  std::vector<bool> code_replaced_ = std::vector<bool>(program_.size(), false);
+  std::vector<std::vector<Progress>> progress_;
+  std::vector<std::pair<compiler::ModuleId, uint32_t>> stack_;
+  std::vector<Reader> readers_;
+  std::string ref_note_;
+  std::set<std::pair<compiler::ModuleId, uint32_t>> cycles_;  // cells whose cycle was reported
+  std::unordered_map<std::string, std::pair<compiler::ModuleId, uint32_t>> by_address_;
+  bool renumbered_ = false;
+};
+
+void Engine::State::Evaluate(const compiler::Program& program, const InputValues& set_inputs, RunReport& report) {
+  Pass(*this, program, set_inputs, report).Run();
 }
 
 Status Engine::State::Commit(RunReport& report) {

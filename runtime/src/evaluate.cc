@@ -92,7 +92,7 @@ lang::Diagnostic RuntimeDiagnostic(const compiler::Program& program, const abi::
       break;
     case abi::RuntimeError::kUnresolvedRef:
       code = codes::kUnresolvedRef;
-      message = "cannot follow this live reference: `.value` of a ref is not evaluated yet";
+      message = "cannot follow this live reference";
       break;
   }
   return {lang::Severity::kError, code, file, {failure.begin, failure.end}, message, {}};

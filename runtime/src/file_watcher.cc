@@ -52,6 +52,13 @@ class InotifyWatcher : public FileWatcher {
     return Status::Ok();
   }
 
+  Status WatchFile(const fs::path& file) override {
+    int wd = ::inotify_add_watch(fd_, file.c_str(), IN_MODIFY | IN_CLOSE_WRITE);
+    if (wd < 0) return Status::IOError("cannot watch " + file.string() + ": " + std::strerror(errno));
+    files_[wd] = Normal(file);
+    return Status::Ok();
+  }
+
   Expected<FileChanges> Wait(std::chrono::milliseconds timeout, std::chrono::milliseconds quiet) override {
     FileChanges changes;
     auto ready = Poll(timeout);
@@ -93,6 +100,14 @@ class InotifyWatcher : public FileWatcher {
         changes.overflow = true;
         continue;
       }
+      if (auto file = files_.find(event->wd); file != files_.end()) {
+        if (event->mask & IN_IGNORED) {
+          files_.erase(file);
+        } else {
+          changes.files.insert(file->second);
+        }
+        continue;
+      }
       auto dir = dirs_.find(event->wd);
       if (dir == dirs_.end()) continue;
       if (event->mask & IN_IGNORED) {
@@ -129,6 +144,7 @@ class InotifyWatcher : public FileWatcher {
 
   int fd_;
   std::unordered_map<int, fs::path> dirs_;
+  std::unordered_map<int, fs::path> files_;  // watched files (not directories)
   std::set<fs::path> recursive_;
 };
 

@@ -90,6 +90,12 @@ uint64_t Env::map_size() const {
   return info.me_mapsize;
 }
 
+uint64_t Env::last_transaction() const {
+  MDB_envinfo info;
+  mdb_env_info(env_, &info);  // reads the shared meta page: sees every process's commits
+  return info.me_last_txnid;
+}
+
 Status Env::Error(std::string_view what, int rc) const {
   std::string msg = std::string(what) + " in store at " + path_.string() + ": " + mdb_strerror(rc);
   if (IsPermissionError(rc)) return Status::PermissionDenied(std::move(msg));

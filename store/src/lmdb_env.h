@@ -81,6 +81,7 @@ class Env {
   size_t max_ref_name_size() const { return max_key_size() - 9; }
   // The size of this process's memory map of the store.
   uint64_t map_size() const;
+  uint64_t last_transaction() const;
   ObjectCodec& codec() const { return codec_; }
 
   // A one-line error: "<what> in store at <path>: <mdb_strerror(rc)>".

@@ -63,6 +63,7 @@ class StoreImpl final : public Store {
 
   // store_fsck.cc
   Expected<StoreStats> Stats() override;
+  uint64_t LastTransaction() override { return env_->last_transaction(); }
   Expected<FsckReport> Fsck() override;
 
   git_repository* repository() { return repo_.get(); }

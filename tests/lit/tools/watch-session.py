@@ -5,7 +5,8 @@ usage: watch-session.py --clivec CLIVEC --workspace WS [--base DIR]
                         [--watch-arg ARG]... STEP_DIR...
 
 Starts `clivec watch WS`, waits until it says it is watching, then for each
-STEP_DIR copies the files in it over BASE (by default the workspace; a file
+STEP_DIR runs the shell command in its file `.run` (in the workspace) if it
+has one, and copies its other files over BASE (by default the workspace; a file
 whose content is
 exactly "DELETE\\n" deletes its counterpart), and waits for the watch's
 answer to that edit (an `update N:` or `ignored` line). Everything the watch
@@ -66,8 +67,16 @@ def main():
     read_until(lambda l: l.startswith("watching "), "the watch to start")
     for step in args.steps:
         print(f"=== step {os.path.basename(step.rstrip('/'))}", flush=True)
+        command = os.path.join(step, ".run")
+        if os.path.exists(command):
+            with open(command) as f:
+                done = subprocess.run(f.read(), shell=True, cwd=args.workspace, stdout=subprocess.PIPE,
+                                      stderr=subprocess.STDOUT, text=True)
+            print(f"$ {open(command).read().strip()} -> exit {done.returncode}", flush=True)
         for dirpath, _, files in os.walk(step):
             for name in sorted(files):
+                if name == ".run":
+                    continue
                 source = os.path.join(dirpath, name)
                 target = os.path.join(args.base or args.workspace, os.path.relpath(source, step))
                 with open(source) as f:

@@ -51,6 +51,10 @@ class Engine {
   // are searched in (the workspace, then the library roots), for watchers.
   std::vector<std::filesystem::path> WatchedFiles() const;
   std::vector<std::filesystem::path> SearchRoots() const;
+  // The store's last write transaction (store::Store::LastTransaction): a
+  // watcher compares it with the value after its own update to tell whether
+  // another process (`clivec set`, a push) changed the store since.
+  uint64_t StoreTransaction() const;
 
  private:
   struct State;

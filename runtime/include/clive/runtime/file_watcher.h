@@ -30,6 +30,9 @@ class FileWatcher {
   virtual Status WatchTree(const std::filesystem::path& dir) = 0;
   // Watches `dir` alone (a library directory holding a loaded module).
   virtual Status WatchDirectory(const std::filesystem::path& dir) = 0;
+  // Watches writes to one file (the store's data.mdb: LMDB writes in place,
+  // so modifications are what tell that another process committed).
+  virtual Status WatchFile(const std::filesystem::path& file) = 0;
 
   // Blocks until something changes or `timeout` passes (then returns no
   // changes), then keeps collecting until `quiet` passes without an event,

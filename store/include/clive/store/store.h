@@ -198,6 +198,10 @@ class Store {
 
   // --- Maintenance ---
   virtual Expected<StoreStats> Stats() = 0;
+  // The id of the last committed write transaction, by any process: it
+  // changes whenever the store does (watchers tell others' writes from their
+  // own with it).
+  virtual uint64_t LastTransaction() = 0;
   // Checks every object's hash and encoding, every ref's target, and
   // reachability from the refs.
   virtual Expected<FsckReport> Fsck() = 0;
