@@ -139,9 +139,13 @@ Expected<Value> ConformWithDefaults(const Value& value, TypeId type, const Works
 // ---- clivec set ----
 
 // Moves diagnostics inside the synthesized cell's expression onto the
-// "<value>" file that holds the argument alone.
+// "<value>" file that holds the argument alone, naming the cell being set
+// instead of the synthesized one.
 lang::Diagnostic OntoValue(lang::Diagnostic d, const SyntheticEvaluation::Result::Cell& cell,
-                           const lang::SourceFile& value_file) {
+                           const lang::SourceFile& value_file, const std::string& address) {
+  for (size_t at; (at = d.message.find(Quote(cell.name))) != std::string::npos;) {
+    d.message.replace(at, cell.name.size() + 2, Quote(address));
+  }
   auto inside = [&](const lang::SourceFile* file, lang::SourceRange r) {
     return file == cell.file && r.begin >= cell.expr_range.begin && r.end <= cell.expr_range.end;
   };
@@ -174,7 +178,10 @@ std::optional<Value> ValueFromLiteral(const Workspace& workspace, const LocatedC
     return std::nullopt;
   }
   const auto& cell = result->cells[index];
-  for (const auto& d : result->diagnostics) report.diagnostics.push_back(OntoValue(d, cell, *report.value_file));
+  const std::string address = AddressOf(*target.module, target.info().name);
+  for (const auto& d : result->diagnostics) {
+    report.diagnostics.push_back(OntoValue(d, cell, *report.value_file, address));
+  }
   report.value_program = std::move(result->program);
   if (!cell.reads.empty()) {
     const compiler::CellId& read = cell.reads.front();

@@ -73,6 +73,7 @@ Expected<SyntheticEvaluation::Result> SyntheticEvaluation::Evaluate(const Worksp
   const compiler::Program& checked = *result.program;
   for (const Request& request : requests_) {
     Result::Cell cell;
+    cell.name = request.name;
     const compiler::CheckedModule* module = checked.Find(request.module_path);
     cell.file = module->file.get();
     uint32_t begin = landed[request.insertion] + request.expr_offset;

@@ -33,6 +33,7 @@ class SyntheticEvaluation {
     // Per requested cell: where its expression sits in its module's file of
     // `program`, the cells it reads, and its value (none after an error).
     struct Cell {
+      std::string name;  // as declared, for messages that name it
       const lang::SourceFile* file = nullptr;
       lang::SourceRange expr_range;
       compiler::TypeId type = 0;
