@@ -2,6 +2,7 @@
 // type names after `name:`), else from the module checked with a marker
 // identifier at the cursor (members, builder fields, named arguments, enum
 // cases, names in scope, keyword snippets).
+#include <algorithm>
 #include <cctype>
 #include <regex>
 #include <set>
@@ -35,6 +36,13 @@ bool IsMarker(std::string_view name) {
 
 bool IsMarkerExpr(const lang::SyntaxTree& tree, lang::ExprId id) {
   return id != lang::kNone && tree.expr(id).kind == ExprKind::kName && IsMarker(tree.expr(id).name);
+}
+
+// Items that come from hash maps, in a stable order (by label) from `first` on.
+void SortByLabel(json& items, size_t first = 0) {
+  if (first >= items.size()) return;
+  std::sort(items.begin() + static_cast<std::ptrdiff_t>(first), items.end(),
+            [](const json& a, const json& b) { return a["label"].get<std::string>() < b["label"].get<std::string>(); });
 }
 
 json FieldItems(const Program& program, TypeId record_type, bool builder) {
@@ -106,12 +114,14 @@ json MemberItems(const Program& program, const CheckedModule& module, const lang
       if (rest.find('.') != std::string::npos) continue;
       items.push_back({{"label", rest}, {"kind", item::kStruct}, {"detail", name}});
     }
+    SortByLabel(items);
     return items;
   }
   if (lhs.kind == SymbolRef::Kind::kModule) {
     for (const auto& [name, ref] : program.module(lhs.module).exports) {
       items.push_back({{"label", name}, {"kind", ItemKind(ref)}});
     }
+    SortByLabel(items);
     return items;
   }
   TypeId object = program.types.NonOptional(module.expr_types[member.lhs]);
@@ -192,7 +202,9 @@ json ScopeItems(const Program& program, const CheckedModule& module) {
     if (!detail.empty()) item["detail"] = std::move(detail);
     items.push_back(std::move(item));
   };
-  for (const compiler::Cell& cell : module.cells) add(cell.name, item::kVariable, program.types.Name(cell.type));
+  for (const compiler::Cell& cell : module.cells) {
+    add(cell.name, item::kVariable, cell.type == compiler::TypeTable::kError ? "" : program.types.Name(cell.type));
+  }
   for (const compiler::FunctionInfo& fn : module.functions) {
     if (module.tree->fn_decls[fn.decl].parent == lang::kNone && fn.receiver == compiler::TypeTable::kError) {
       add(fn.name, item::kFunction, FunctionSignature(program, fn));
@@ -205,6 +217,7 @@ json ScopeItems(const Program& program, const CheckedModule& module) {
     for (const lang::ImportName& name : import.names) add(name.alias.empty() ? name.name : name.alias, item::kVariable, {});
     if (import.names.empty() && !import.path.empty()) add(import.alias.empty() ? import.path.back() : import.alias, item::kModule, {});
   }
+  SortByLabel(items);
   return items;
 }
 
@@ -218,6 +231,7 @@ json TypeItems(const Program& program, const CheckedModule& module) {
   for (const char* builtin : {"Int", "Float", "Bool", "String", "Path", "Size", "Duration", "List", "Map", "ref"}) {
     items.push_back({{"label", builtin}, {"kind", item::kTypeParameter}, {"detail", "built-in"}});
   }
+  size_t declared = items.size();
   for (const auto& [name, type] : module.local_types) items.push_back({{"label", name}, {"kind", item::kStruct}});
   for (compiler::ModuleId id : module.imports) {
     const CheckedModule& other = program.module(id);
@@ -226,6 +240,7 @@ json TypeItems(const Program& program, const CheckedModule& module) {
       items.push_back({{"label", name}, {"kind", item::kStruct}, {"detail", other.path}});
     }
   }
+  SortByLabel(items, declared);
   return items;
 }
 
@@ -261,6 +276,7 @@ json ImportItems(const std::vector<fs::path>& roots, const std::string& path, bo
       }
     }
   }
+  SortByLabel(items);
   return items;
 }
 
