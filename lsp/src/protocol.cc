@@ -90,7 +90,7 @@ int ProtocolHandler::Run() {
     // a steady stream of requests must not starve diagnostics.
     std::optional<Clock::time_point> deadline = service_.NextDeadline();
     if (deadline && *deadline <= Clock::now()) {
-      service_.RunDueWork();
+      RunLogged("checking", [&] { service_.RunDueWork(); });
       continue;
     }
     std::optional<Incoming> item = reader->queue.Pop(deadline);
@@ -100,7 +100,7 @@ int ProtocolHandler::Run() {
       break;
     }
     if (item->kind == Incoming::Kind::kTask) {
-      item->task();
+      RunLogged("finishing a workspace check", item->task);
     } else if (item->kind == Incoming::Kind::kBadFrame) {
       // Without a body there is no id to answer; say so where a human looks.
       std::cerr << "clivec lsp: skipping a damaged message: " << item->error << "\n";
@@ -113,6 +113,16 @@ int ProtocolHandler::Run() {
   service_.Stop();
   if (eof) reader->thread.join();
   return exited_ && shutdown_ ? 0 : 1;
+}
+
+void ProtocolHandler::RunLogged(const char* what, const std::function<void()>& work) {
+  // Work nobody asked for has nobody to answer: a failure is logged, and
+  // the server goes on.
+  try {
+    work();
+  } catch (const std::exception& e) {
+    std::cerr << "clivec lsp: " << what << ": " << e.what() << "\n";
+  }
 }
 
 void ProtocolHandler::Handle(const json& message) {

@@ -4,6 +4,7 @@
 // enforces the lifecycle (initialize first; shutdown, then exit).
 #pragma once
 
+#include <functional>
 #include <istream>
 #include <memory>
 #include <mutex>
@@ -43,6 +44,7 @@ class ProtocolHandler {
   struct Reader;
 
   void Handle(const nlohmann::json& message);
+  void RunLogged(const char* what, const std::function<void()>& work);
   void HandleRequest(const nlohmann::json& id, const std::string& method, const nlohmann::json& params);
   void HandleNotification(const std::string& method, const nlohmann::json& params);
   nlohmann::json Dispatch(const std::string& method, const nlohmann::json& params);
