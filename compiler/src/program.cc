@@ -66,7 +66,9 @@ class ProgramLoader {
     module->id = id;
     module->path = program_.modules_[id]->path;
     module->file = std::make_unique<lang::SourceFile>(program_.modules_[id]->file->path(), std::move(text));
+    size_t errors = sink_.error_count();
     module->tree = lang::Parse(*module->file, sink_);
+    module->parsed_cleanly = sink_.error_count() == errors;
     program_.modules_[id] = std::move(module);
     std::vector<ModuleId>& order = program_.order_;
     order.erase(std::remove(order.begin(), order.end(), id), order.end());

@@ -35,10 +35,14 @@ json Definition(const Program& program, const CheckedModule& module, uint32_t of
 
 namespace {
 
-// Every occurrence of `target` in `program`, by module, sorted and unique.
-std::map<const CheckedModule*, std::set<std::pair<uint32_t, uint32_t>>> Occurrences(const Program& program,
-                                                                                   const Decl& target) {
-  std::map<const CheckedModule*, std::set<std::pair<uint32_t, uint32_t>>> out;
+// Every occurrence of `target` in `program`, by module (in the order of
+// their file paths), sorted and unique.
+struct ModuleOrder {
+  bool operator()(const CheckedModule* a, const CheckedModule* b) const { return a->file->path() < b->file->path(); }
+};
+std::map<const CheckedModule*, std::set<std::pair<uint32_t, uint32_t>>, ModuleOrder> Occurrences(
+    const Program& program, const Decl& target) {
+  std::map<const CheckedModule*, std::set<std::pair<uint32_t, uint32_t>>, ModuleOrder> out;
   for (compiler::ModuleId id : program.order()) {
     const CheckedModule& m = program.module(id);
     ForEachOccurrence(program, m, [&](SourceRange at, const Decl& decl) {
