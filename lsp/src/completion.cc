@@ -132,15 +132,30 @@ json MemberItems(const Program& program, const CheckedModule& module, const lang
     items.push_back({{"label", "size"}, {"kind", item::kField}, {"detail", "Int"}});
     items.push_back({{"label", "isEmpty"}, {"kind", item::kField}, {"detail", "Bool"}});
   }
-  // Extension functions whose receiver is this type.
-  for (compiler::ModuleId id : module.imports) {
+  // Extension functions whose receiver fits this type: of the modules it
+  // imports, the prelude (`List<T>.map`, ...), and this module.
+  auto fits = [&](TypeId receiver) {
+    if (receiver == object) return true;
+    // A generic receiver (`List<T>`) fits every type of its kind; the
+    // checker's unification decides the rest when the call is checked.
+    return receiver != compiler::TypeTable::kError && program.types.IsGeneric(receiver) &&
+           program.types.kind(receiver) == program.types.kind(object);
+  };
+  std::vector<compiler::ModuleId> sources = module.imports;
+  if (const CheckedModule* prelude = program.Find("clive.prelude")) sources.push_back(prelude->id);
+  size_t first_extension = items.size();
+  std::set<std::string> seen;
+  for (compiler::ModuleId id : sources) {
     for (const auto& [name, ref] : program.module(id).extension_exports) {
       const compiler::FunctionInfo& fn = program.module(ref.module).functions[ref.index];
-      if (fn.receiver == object) items.push_back({{"label", name}, {"kind", item::kMethod}, {"detail", FunctionSignature(program, fn)}});
+      if (fits(fn.receiver) && seen.insert(std::string(name)).second) {
+        items.push_back({{"label", name}, {"kind", item::kMethod}, {"detail", FunctionSignature(program, fn)}});
+      }
     }
   }
+  SortByLabel(items, first_extension);
   for (const compiler::FunctionInfo& fn : module.functions) {
-    if (fn.receiver == object && module.tree->fn_decls[fn.decl].parent == lang::kNone) {
+    if (fits(fn.receiver) && module.tree->fn_decls[fn.decl].parent == lang::kNone) {
       items.push_back({{"label", fn.name}, {"kind", item::kMethod}, {"detail", FunctionSignature(program, fn)}});
     }
   }
