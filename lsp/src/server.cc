@@ -297,10 +297,36 @@ const compiler::CheckedModule* LanguageService::CheckVariant(const std::string& 
   return ModuleOf(*doc.program, doc.path.string());
 }
 
+LanguageService::PassSnapshot LanguageService::SnapshotFor(const std::string& key) const {
+  const Workspace& ws = workspaces_.at(key);
+  runtime::Workspace layout;
+  layout.root = ws.root;
+  return {key, ws.generation, WorkspaceRequests(ws), Overlay(), runtime::SearchPathFor(layout), ws.root,
+          ws.single_file};
+}
+
+std::shared_ptr<LanguageService::PassResult> LanguageService::RunPass(const PassSnapshot& snapshot) {
+  auto result = std::make_shared<PassResult>();
+  lang::DiagnosticSink sink;
+  auto program = compiler::CheckProgram(snapshot.requests, snapshot.search, sink, snapshot.overlay);
+  if (!program.ok()) return result;
+  result->program = std::shared_ptr<const compiler::Program>(std::move(*program));
+  for (size_t i = 0; i < result->program->size(); ++i) {
+    fs::path file = result->program->module(static_cast<compiler::ModuleId>(i)).file->path();
+    bool mine = snapshot.single_file.empty() ? IsUnder(file, snapshot.root) : file == snapshot.single_file;
+    if (mine) result->diagnostics.try_emplace(file.string(), json::array());
+  }
+  for (const lang::Diagnostic& d : sink.diagnostics()) {
+    if (d.file != nullptr) result->diagnostics[d.file->path()].push_back(ToLspDiagnostic(d));
+  }
+  return result;
+}
+
 void LanguageService::StartWorkspacePass(const std::string& key) {
   auto it = workspaces_.find(key);
   if (it == workspaces_.end()) return;
   Workspace& ws = it->second;
+  if (ws.full.program && ws.full.generation == ws.generation) return;  // a request checked it already
   if (worker_busy_) {
     // One pass at a time: this one starts after the running one reports.
     scheduler_.Postpone(key, Clock::now() + scheduler_.delays().workspace);
@@ -308,44 +334,29 @@ void LanguageService::StartWorkspacePass(const std::string& key) {
   }
   if (worker_.joinable()) worker_.join();
   worker_busy_ = true;
-  ws.pass_running = true;
+  running_ = {++pass_id_, key, ws.generation, std::make_shared<std::shared_ptr<PassResult>>()};
   // The worker reads only this snapshot; the Program it builds is its own.
-  runtime::Workspace layout;
-  layout.root = ws.root;
-  worker_ = std::thread([this, key, generation = ws.generation, requests = WorkspaceRequests(ws), overlay = Overlay(),
-                         search = runtime::SearchPathFor(layout), root = ws.root, single = ws.single_file] {
-    auto result = std::make_shared<PassResult>();
-    lang::DiagnosticSink sink;
-    auto program = compiler::CheckProgram(requests, search, sink, overlay);
-    if (program.ok()) {
-      result->program = std::shared_ptr<const compiler::Program>(std::move(*program));
-      for (size_t i = 0; i < result->program->size(); ++i) {
-        fs::path file = result->program->module(static_cast<compiler::ModuleId>(i)).file->path();
-        bool mine = single.empty() ? IsUnder(file, root) : file == single;
-        if (mine) result->diagnostics.try_emplace(file.string(), json::array());
-      }
-      for (const lang::Diagnostic& d : sink.diagnostics()) {
-        if (d.file != nullptr) result->diagnostics[d.file->path()].push_back(ToLspDiagnostic(d));
-      }
-    }
-    post_([this, key, generation, result] { FinishWorkspacePass(key, generation, result); });
+  // It leaves the result in `slot` (read by the main thread after a join)
+  // and reports through the queue.
+  worker_ = std::thread([this, snapshot = SnapshotFor(key), pass = running_] {
+    *pass.slot = RunPass(snapshot);
+    post_([this, pass] { FinishWorkspacePass(pass.id, pass.key, pass.generation, *pass.slot); });
   });
 }
 
-void LanguageService::FinishWorkspacePass(const std::string& key, uint64_t generation,
+void LanguageService::FinishWorkspacePass(uint64_t pass_id, const std::string& key, uint64_t generation,
                                           std::shared_ptr<PassResult> result) {
-  worker_busy_ = false;
+  if (pass_id == running_.id) worker_busy_ = false;
   auto it = workspaces_.find(key);
-  if (it == workspaces_.end()) return;
+  if (it == workspaces_.end() || !result) return;
   Workspace& ws = it->second;
-  ws.pass_running = false;
   // The workspace changed while the pass ran: its results are stale, and
   // the change already scheduled the next pass.
   if (generation != ws.generation || !result->program) return;
   ws.full = {result->program, generation};
   // Files that had diagnostics and are no longer checked get cleared.
   for (const auto& [file, last] : ws.published) result->diagnostics.try_emplace(file, json::array());
-  for (auto& [file, diagnostics] : result->diagnostics) Publish(ws, file, std::move(diagnostics));
+  for (auto& [file, diagnostics] : result->diagnostics) Publish(ws, file, diagnostics);
 }
 
 void LanguageService::RunDueWork() {
@@ -429,10 +440,17 @@ const compiler::Program* LanguageService::DocumentAnalysis(const std::string& ur
   return documents_.at(uri).program.get();
 }
 
-const LanguageService::Analysis& LanguageService::WorkspaceAnalysis(Workspace& ws) {
+const LanguageService::Analysis& LanguageService::WorkspaceAnalysis(const std::string& key) {
+  Workspace& ws = workspaces_.at(key);
   if (!ws.full.program || ws.full.generation != ws.generation) {
-    lang::DiagnosticSink sink;
-    ws.full = {CheckWith(ws, WorkspaceRequests(ws), Overlay(), sink), ws.generation};
+    if (worker_busy_ && running_.key == key && running_.generation == ws.generation) {
+      // The running pass checks exactly this: wait for it rather than
+      // check twice.
+      worker_.join();
+      FinishWorkspacePass(running_.id, key, running_.generation, *running_.slot);
+    } else {
+      FinishWorkspacePass(0, key, ws.generation, RunPass(SnapshotFor(key)));
+    }
   }
   ThrowIfCancelled();
   return ws.full;
@@ -471,7 +489,7 @@ LanguageService::Target LanguageService::LocateInWorkspace(const json& params) {
   Document& doc = DocumentFor(params);
   std::optional<Position> pos = PositionFromJson(Field(params, "position"));
   if (!pos) throw InvalidParams("malformed `position`");
-  const Analysis& analysis = WorkspaceAnalysis(workspaces_.at(doc.workspace));
+  const Analysis& analysis = WorkspaceAnalysis(doc.workspace);
   Target target;
   target.offset = OffsetOf(doc.text, *pos);
   if (!analysis.program) return target;
@@ -566,7 +584,7 @@ json LanguageService::WorkspaceSymbol(const json& params) {
   json out = json::array();
   std::set<std::string> seen;  // a module may be in several workspaces' programs
   for (auto& [key, ws] : workspaces_) {
-    const Analysis& analysis = WorkspaceAnalysis(ws);
+    const Analysis& analysis = WorkspaceAnalysis(key);
     if (!analysis.program) continue;
     json found = WorkspaceSymbols(*analysis.program, query, [&](const compiler::CheckedModule& m) {
       return InWorkspace(ws, m.file->path()) && seen.insert(m.file->path()).second;

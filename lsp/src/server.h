@@ -89,12 +89,28 @@ class LanguageService {
     std::filesystem::path single_file;  // a loose .cl file, checked alone
     uint64_t generation = 1;            // bumped by every change that affects it
     Analysis full;                      // every module of the workspace
-    bool pass_running = false;
     // What was last published per file (dump of the params), so that a
     // pass republishes only what changed.
     std::map<std::string, std::string> published;
   };
   struct PassResult;
+  // What a workspace pass reads: taken on the main thread, read on the worker.
+  struct PassSnapshot {
+    std::string key;
+    uint64_t generation = 0;
+    std::vector<compiler::ModuleRequest> requests;
+    compiler::SourceOverlay overlay;
+    compiler::SearchPath search;
+    std::filesystem::path root;
+    std::filesystem::path single_file;
+  };
+  // The pass on the worker thread.
+  struct RunningPass {
+    uint64_t id = 0;
+    std::string key;
+    uint64_t generation = 0;
+    std::shared_ptr<std::shared_ptr<PassResult>> slot;  // written by the worker
+  };
 
   Document& DocumentFor(const nlohmann::json& params);
   static std::string UriOf(const nlohmann::json& params);
@@ -120,13 +136,19 @@ class LanguageService {
   // Changes of every document but this one: when it moves, what the
   // document's module imports may have changed.
   uint64_t World(const Document& doc) const { return changes_ - doc.own_changes; }
+  PassSnapshot SnapshotFor(const std::string& key) const;
+  // Checks every module of a snapshot's workspace (on any thread).
+  static std::shared_ptr<PassResult> RunPass(const PassSnapshot& snapshot);
   void StartWorkspacePass(const std::string& key);
-  void FinishWorkspacePass(const std::string& key, uint64_t generation, std::shared_ptr<PassResult> result);
+  // Installs a pass's program and publishes what changed, unless the
+  // workspace changed since; `pass_id` 0 is a pass run on the main thread.
+  void FinishWorkspacePass(uint64_t pass_id, const std::string& key, uint64_t generation,
+                           std::shared_ptr<PassResult> result);
   void Publish(Workspace& ws, const std::string& file, nlohmann::json diagnostics);
   // The current analysis of a document (checking it now if edits are
   // pending), and of its whole workspace.
   const compiler::Program* DocumentAnalysis(const std::string& uri);
-  const Analysis& WorkspaceAnalysis(Workspace& ws);
+  const Analysis& WorkspaceAnalysis(const std::string& key);
   void ThrowIfCancelled() const;
 
   struct Target {
@@ -155,6 +177,8 @@ class LanguageService {
   CheckScheduler scheduler_;
   std::thread worker_;
   bool worker_busy_ = false;
+  RunningPass running_;
+  uint64_t pass_id_ = 0;
 };
 
 }  // namespace clive::lsp
