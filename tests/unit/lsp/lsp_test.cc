@@ -14,6 +14,8 @@
 #include "clive/lsp/diagnostic_json.h"
 #include "clive/lsp/language_server.h"
 #include "nlohmann/json.hpp"
+#include "scheduler.h"
+#include "server.h"
 
 namespace clive::lsp {
 namespace {
@@ -61,6 +63,57 @@ TEST(SuggestedReplacement, ReplacesTheMisspeltNameInsideTheRange) {
   ASSERT_TRUE(fix.has_value());
   EXPECT_EQ(import.substr(fix->begin, fix->end - fix->begin), "clive.modle.jvm");
   EXPECT_FALSE(SuggestedReplacement(text, {at, at + 4}, "unknown name `prot`").has_value());
+}
+
+TEST(CheckScheduler, EachChangeMovesTheDeadlineBack) {
+  CheckScheduler scheduler;
+  scheduler.set_delays({std::chrono::milliseconds(100), std::chrono::milliseconds(500)});
+  Clock::time_point t0 = Clock::now();
+  scheduler.DocumentChanged("a", t0);
+  scheduler.DocumentChanged("a", t0 + std::chrono::milliseconds(80));  // a burst: one check, later
+  scheduler.WorkspaceChanged("w", t0);
+  EXPECT_EQ(scheduler.NextDeadline(), t0 + std::chrono::milliseconds(180));
+  EXPECT_FALSE(scheduler.TakeDue(t0 + std::chrono::milliseconds(150)).has_value());
+  auto work = scheduler.TakeDue(t0 + std::chrono::milliseconds(180));
+  ASSERT_TRUE(work.has_value());
+  EXPECT_EQ(work->kind, CheckScheduler::Kind::kDocument);
+  EXPECT_EQ(work->key, "a");
+  EXPECT_FALSE(scheduler.TakeDue(t0 + std::chrono::milliseconds(499)).has_value());
+  work = scheduler.TakeDue(t0 + std::chrono::milliseconds(500));
+  ASSERT_TRUE(work.has_value());
+  EXPECT_EQ(work->kind, CheckScheduler::Kind::kWorkspace);
+  EXPECT_FALSE(scheduler.NextDeadline().has_value());
+}
+
+// A document check that finishes while a newer edit of the document waits
+// is stale: it is not published; the check after the edit is.
+TEST(LanguageService, DropsTheDiagnosticsOfAStaleCheck) {
+  namespace fs = std::filesystem;
+  fs::path root = fs::temp_directory_path() / ("clive-lsp-stale-" + std::to_string(::getpid()));
+  fs::create_directories(root);
+  const std::string uri = "file://" + (root / "clive.cl").string();
+  std::vector<nlohmann::json> published;
+  bool edit_waiting = true;
+  LanguageService service([&](const std::string&, nlohmann::json params) { published.push_back(std::move(params)); },
+                          [](std::function<void()>) {}, [&](const std::string&) { return edit_waiting; });
+  service.Initialize({{"initializationOptions", {{"diagnosticsDelayMs", 0}, {"workspaceDelayMs", 600000}}}});
+  service.DidOpen({{"textDocument", {{"uri", uri}, {"version", 1}, {"text", "val a = nope\n"}}}});
+  service.RunDueWork();
+  EXPECT_TRUE(published.empty());
+  edit_waiting = false;
+  service.DidChange({{"textDocument", {{"uri", uri}, {"version", 2}}}, {"contentChanges", {{{"text", "val a = 2\n"}}}}});
+  service.RunDueWork();
+  ASSERT_EQ(published.size(), 1u);
+  EXPECT_EQ(published[0]["version"], 2);
+  EXPECT_TRUE(published[0]["diagnostics"].empty());
+  // The next edit breaks it: its error is published with its version.
+  service.DidChange({{"textDocument", {{"uri", uri}, {"version", 3}}}, {"contentChanges", {{{"text", "val a = oops\n"}}}}});
+  service.RunDueWork();
+  ASSERT_EQ(published.size(), 2u);
+  EXPECT_EQ(published[1]["version"], 3);
+  EXPECT_EQ(published[1]["diagnostics"][0]["code"], "E0101");
+  service.Stop();
+  fs::remove_all(root);
 }
 
 // A random session: `kMessages` random edits (valid and out-of-range
