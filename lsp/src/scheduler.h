@@ -9,8 +9,9 @@
 //   diagnostics of the modules that import the edited one, and the analysis
 //   that references, rename and workspace symbols read.
 //
-// Stale work is cancelled, never published: a document check whose document
-// has a newer edit waiting in the queue is dropped, and a workspace pass
+// Stale work is cancelled, never published: a document check due while a
+// newer edit of its document waits in the queue does not start, one that
+// finishes while such an edit waits is not published, and a workspace pass
 // whose workspace changed while it ran is discarded when it reports back
 // (server.cc). A request that needs an analysis takes its pending work out of
 // the scheduler and runs it at once (Take), so requests see every edit

@@ -362,7 +362,9 @@ void LanguageService::FinishWorkspacePass(uint64_t pass_id, const std::string& k
 void LanguageService::RunDueWork() {
   while (std::optional<CheckScheduler::Work> work = scheduler_.TakeDue(Clock::now())) {
     if (work->kind == CheckScheduler::Kind::kDocument) {
-      CheckDocument(work->key);
+      // A newer edit of the document is already waiting: checking now would
+      // be stale work, and that edit schedules the check again.
+      if (!edit_waiting_(work->key)) CheckDocument(work->key);
     } else {
       StartWorkspacePass(work->key);
     }

@@ -85,8 +85,8 @@ TEST(CheckScheduler, EachChangeMovesTheDeadlineBack) {
   EXPECT_FALSE(scheduler.NextDeadline().has_value());
 }
 
-// A document check that finishes while a newer edit of the document waits
-// is stale: it is not published; the check after the edit is.
+// A document check that comes due while a newer edit of the document waits
+// is stale: nothing is published for it; the check after the edit is.
 TEST(LanguageService, DropsTheDiagnosticsOfAStaleCheck) {
   namespace fs = std::filesystem;
   fs::path root = fs::temp_directory_path() / ("clive-lsp-stale-" + std::to_string(::getpid()));
