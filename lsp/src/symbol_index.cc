@@ -149,7 +149,7 @@ std::optional<Decl> SymbolDecl(const Program& program, const SymbolRef& ref, con
       std::string type = ": " + program.types.Name(ref.type);
       if (ref.index < tree.exprs.size() && tree.exprs[ref.index].kind == ExprKind::kComprehension) {
         const lang::Expr& c = tree.exprs[ref.index];
-        if (c.name_range.begin < c.name_range.end && c.name_range.begin <= offset && offset <= c.range.end) {
+        if (c.name_range.begin < c.name_range.end && c.range.begin <= offset && offset <= c.range.end) {
           return Decl{&context, c.name_range, std::string(c.name) + type, {}, DeclKind::kLocal};
         }
       }
