@@ -219,6 +219,7 @@ void ProtocolHandler::HandleNotification(const std::string& method, const json& 
     if (method == "textDocument/didOpen") return service_.DidOpen(params);
     if (method == "textDocument/didChange") return service_.DidChange(params);
     if (method == "textDocument/didClose") return service_.DidClose(params);
+    if (method == "workspace/didChangeWatchedFiles") return service_.FilesChanged();
     // `initialized`, `$/setTrace`, `textDocument/didSave`, ...: nothing to do.
   } catch (const std::exception& e) {
     std::cerr << "clivec lsp: " << method << ": " << e.what() << "\n";

@@ -437,6 +437,16 @@ void LanguageService::DidClose(const json& params) {
   ++changes_;
 }
 
+void LanguageService::FilesChanged() {
+  ++changes_;  // every document's imports may have changed
+  Clock::time_point now = Clock::now();
+  for (auto& [key, ws] : workspaces_) {
+    ++ws.generation;
+    scheduler_.WorkspaceChanged(key, now);
+  }
+  for (const auto& [uri, doc] : documents_) scheduler_.DocumentChanged(uri, now);
+}
+
 const compiler::Program* LanguageService::DocumentAnalysis(const std::string& uri) {
   CheckDocument(uri);
   return documents_.at(uri).program.get();

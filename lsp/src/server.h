@@ -50,6 +50,9 @@ class LanguageService {
   void DidOpen(const nlohmann::json& params);
   void DidChange(const nlohmann::json& params);
   void DidClose(const nlohmann::json& params);
+  // Files changed on disk (workspace/didChangeWatchedFiles, if the client
+  // watches them): every analysis may be stale.
+  void FilesChanged();
   nlohmann::json Hover(const nlohmann::json& params);
   nlohmann::json Definition(const nlohmann::json& params);
   nlohmann::json References(const nlohmann::json& params);

@@ -116,6 +116,33 @@ TEST(LanguageService, DropsTheDiagnosticsOfAStaleCheck) {
   fs::remove_all(root);
 }
 
+// A module changed on disk, not open in the editor: after
+// workspace/didChangeWatchedFiles the open document importing it is checked
+// against the new text.
+TEST(LanguageService, ChecksAgainAfterFilesChangeOnDisk) {
+  namespace fs = std::filesystem;
+  fs::path root = fs::temp_directory_path() / ("clive-lsp-watched-" + std::to_string(::getpid()));
+  fs::create_directories(root / "lib");
+  std::ofstream(root / "lib" / "clive.cl") << "val port = 8080\n";
+  const std::string uri = "file://" + (root / "clive.cl").string();
+  std::vector<nlohmann::json> published;
+  LanguageService service([&](const std::string&, nlohmann::json params) { published.push_back(std::move(params)); },
+                          [](std::function<void()>) {}, [](const std::string&) { return false; });
+  service.Initialize({{"rootUri", "file://" + root.string()},
+                      {"initializationOptions", {{"diagnosticsDelayMs", 0}, {"workspaceDelayMs", 600000}}}});
+  service.DidOpen({{"textDocument", {{"uri", uri}, {"version", 1}, {"text", "import lib.{port}\nval p = port + 1\n"}}}});
+  service.RunDueWork();
+  ASSERT_EQ(published.size(), 1u);
+  EXPECT_TRUE(published[0]["diagnostics"].empty());
+  std::ofstream(root / "lib" / "clive.cl") << "val prot = 8080\n";
+  service.FilesChanged();
+  service.RunDueWork();
+  ASSERT_EQ(published.size(), 2u);
+  EXPECT_EQ(published[1]["diagnostics"][0]["code"], "E0121") << published[1].dump();
+  service.Stop();
+  fs::remove_all(root);
+}
+
 // A random session: `kMessages` random edits (valid and out-of-range
 // ranges, fragments of clive, unbalanced braces, astral characters) and
 // requests of every kind at random positions, then shutdown and exit.
