@@ -1,6 +1,7 @@
 // Loading a program: finding modules on the search path, resolving imports,
 // ordering modules so that each comes after its imports (cycles are errors),
 // then checking them in that order.
+#include <algorithm>
 #include <functional>
 #include <unordered_map>
 
@@ -52,6 +53,33 @@ class ProgramLoader {
     resolved_.emplace_back();
     state_.push_back(State::kNew);
     return program_.modules_.back()->id;
+  }
+
+  // Replaces module `id` with `text` and checks it again, with every other
+  // module as it is (see RecheckModule in checker.h).
+  void Recheck(ModuleId id, std::string text) {
+    for (const auto& m : program_.modules_) by_path_.emplace(m->path, m->id);
+    resolved_.resize(program_.modules_.size());
+    state_.assign(program_.modules_.size(), State::kDone);
+    if (auto it = by_path_.find(kPrelude); it != by_path_.end()) prelude_ = it->second;
+    auto module = std::make_unique<CheckedModule>();
+    module->id = id;
+    module->path = program_.modules_[id]->path;
+    module->file = std::make_unique<lang::SourceFile>(program_.modules_[id]->file->path(), std::move(text));
+    size_t errors = sink_.error_count();
+    module->tree = lang::Parse(*module->file, sink_);
+    module->parsed_cleanly = sink_.error_count() == errors;
+    program_.modules_[id] = std::move(module);
+    std::vector<ModuleId>& order = program_.order_;
+    order.erase(std::remove(order.begin(), order.end(), id), order.end());
+    size_t first_unchecked = order.size();
+    state_[id] = State::kNew;
+    Visit(id);  // loads what the new text imports for the first time
+    ModuleChecker::ModuleIndex modules;
+    for (const auto& m : program_.modules_) modules.emplace(m->path, m->id);
+    for (size_t i = first_unchecked; i < order.size(); ++i) {
+      ModuleChecker(program_, *program_.modules_[order[i]], sink_, &modules).Run(resolved_[order[i]], prelude_);
+    }
   }
 
   // Orders every loaded module (loading what they import), then checks them.
@@ -268,6 +296,12 @@ Expected<std::unique_ptr<Program>> CheckProgram(const std::vector<ModuleRequest>
   }
   loader.CheckAll();
   return program;
+}
+
+void RecheckModule(Program& program, ModuleId id, std::string text, const SearchPath& search,
+                   lang::DiagnosticSink& sink, const SourceOverlay& overlay) {
+  ProgramLoader loader(program, search, sink, &overlay);
+  loader.Recheck(id, std::move(text));
 }
 
 std::unique_ptr<Program> CheckSource(std::string display_path, std::string text, lang::DiagnosticSink& sink,

@@ -1,5 +1,7 @@
 #include "clive/lsp/diagnostic_json.h"
 
+#include <cctype>
+
 namespace clive::lsp {
 namespace {
 
@@ -38,7 +40,38 @@ nlohmann::json LspPosition(const lang::SourceFile& file, uint32_t offset) {
   return {{"line", pos.line - 1}, {"character", units}};
 }
 
+bool IsNameChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.'; }
+
 }  // namespace
+
+std::optional<SuggestedFix> SuggestedReplacement(std::string_view text, lang::SourceRange range,
+                                                 std::string_view message) {
+  constexpr std::string_view kMarker = "; did you mean `";
+  size_t at = message.rfind(kMarker);
+  if (at == std::string_view::npos || range.end > text.size() || range.begin >= range.end) return std::nullopt;
+  size_t start = at + kMarker.size();
+  size_t close = message.find('`', start);
+  if (close == std::string_view::npos) return std::nullopt;
+  std::string replacement(message.substr(start, close - start));
+  // The misspelt name is the last quoted one before the suggestion.
+  std::string_view before = message.substr(0, at);
+  size_t wrong_end = before.rfind('`');
+  size_t wrong_begin = wrong_end == std::string_view::npos || wrong_end == 0 ? std::string_view::npos
+                                                                             : before.rfind('`', wrong_end - 1);
+  std::string_view span = text.substr(range.begin, range.end - range.begin);
+  if (wrong_begin != std::string_view::npos) {
+    std::string_view wrong = before.substr(wrong_begin + 1, wrong_end - wrong_begin - 1);
+    size_t found = wrong.empty() ? std::string_view::npos : span.rfind(wrong);
+    if (found != std::string_view::npos) {
+      uint32_t begin = range.begin + static_cast<uint32_t>(found);
+      return SuggestedFix{begin, begin + static_cast<uint32_t>(wrong.size()), std::move(replacement)};
+    }
+  }
+  for (char c : span) {
+    if (!IsNameChar(c)) return std::nullopt;
+  }
+  return SuggestedFix{range.begin, range.end, std::move(replacement)};
+}
 
 nlohmann::ordered_json ToCliJson(const lang::Diagnostic& d) {
   nlohmann::ordered_json out;
@@ -76,6 +109,12 @@ nlohmann::json ToLspDiagnostic(const lang::Diagnostic& d) {
                        {"message", note.message}});
   }
   if (!related.empty()) out["relatedInformation"] = std::move(related);
+  if (d.file != nullptr) {
+    if (auto fix = SuggestedReplacement(d.file->text(), d.range, d.message)) {
+      out["data"] = {{"replace", {{"start", LspPosition(*d.file, fix->begin)}, {"end", LspPosition(*d.file, fix->end)}}},
+                     {"with", fix->replacement}};
+    }
+  }
   return out;
 }
 

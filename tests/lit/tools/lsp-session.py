@@ -7,21 +7,79 @@ start with `#` are comments. `${ROOT}` in a message stands for --root (a path;
 the file --root/a/b.cl as a JSON string (for didOpen). A block that starts with `RAW ` is sent as
 written (after `\\r` and `\\n` escapes), without framing: damaged input.
 
+Messages are written in bursts: everything up to the next `AWAIT text` block
+in one write. `AWAIT text` then waits (up to 60 s) until the server has sent
+a message, after the one the previous AWAIT matched, whose printed form
+contains `text`; so a script can let debounced diagnostics arrive before it
+edits again. Without AWAIT blocks the whole session is one write.
+
 Every message the server writes is printed on one line as compact JSON with
 sorted keys, with the root URI replaced by `ROOT`, then `exit=<code>`.
 """
 import argparse
 import json
-import os
 import re
 import subprocess
 import sys
+import threading
 import urllib.parse
 
 
 def file_text(root, relative):
-    with open(os.path.join(root, relative), encoding="utf-8") as f:
+    with open(relative if relative.startswith("/") else root + "/" + relative, encoding="utf-8") as f:
         return json.dumps(f.read())
+
+
+class Output:
+    """Reads the server's frames on a thread; lets the script wait for one."""
+
+    def __init__(self, stream, root_uri):
+        self.stream, self.root_uri = stream, root_uri
+        self.lines, self.seen = [], 0
+        self.changed = threading.Condition()
+        self.thread = threading.Thread(target=self.read, daemon=True)
+        self.thread.start()
+
+    def read(self):
+        while True:
+            length = None
+            while True:
+                header = self.stream.readline()
+                if not header:
+                    return self.add(None)
+                header = header.strip()
+                if not header:
+                    break
+                name, _, value = header.partition(b":")
+                if name.strip().lower() == b"content-length":
+                    length = int(value.strip())
+            if length is None:
+                self.add("unframed output")
+                continue
+            body = self.stream.read(length)
+            text = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+            if self.root_uri:
+                text = text.replace(self.root_uri, "ROOT")
+            self.add(text)
+
+    def add(self, line):
+        with self.changed:
+            if line is not None:
+                self.lines.append(line)
+            else:
+                self.closed = True
+            self.changed.notify_all()
+
+    def await_text(self, text, timeout=60):
+        with self.changed:
+            def found():
+                for i in range(self.seen, len(self.lines)):
+                    if text in self.lines[i]:
+                        self.seen = i + 1
+                        return True
+                return getattr(self, "closed", False)
+            if not self.changed.wait_for(found, timeout):
+                self.lines.append("AWAIT timed out: " + text)
 
 
 def main():
@@ -43,39 +101,49 @@ def main():
             current.append(line)
     blocks.append("\n".join(current))
 
-    stream = b""
+    proc = subprocess.Popen([args.clivec, "lsp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    output = Output(proc.stdout, root_uri)
+    pending = b""
+
+    def flush():
+        nonlocal pending
+        if pending:
+            try:
+                proc.stdin.write(pending)
+                proc.stdin.flush()
+            except BrokenPipeError:
+                pass
+            pending = b""
+
     for block in blocks:
         block = block.strip()
         if not block:
             continue
         block = re.sub(r"\$\{TEXT:([^}]*)\}", lambda m: file_text(args.root, m.group(1)), block)
         block = block.replace("${ROOT_URI}", root_uri).replace("${ROOT}", args.root)
+        if block.startswith("AWAIT "):
+            flush()
+            output.await_text(block[len("AWAIT "):])
+            continue
         if block.startswith("RAW "):
-            raw = block[4:].replace("\\r", "\r").replace("\\n", "\n")
-            stream += raw.encode("utf-8")
+            pending += block[4:].replace("\\r", "\r").replace("\\n", "\n").encode("utf-8")
             continue
         body = block.encode("utf-8")
-        stream += b"Content-Length: %d\r\n\r\n" % len(body) + body
-
-    proc = subprocess.run([args.clivec, "lsp"], input=stream, stdout=subprocess.PIPE, timeout=120)
-    out = proc.stdout
-    while out:
-        header_end = out.find(b"\r\n\r\n")
-        if header_end < 0:
-            print("unframed output: %r" % out)
-            break
-        length = None
-        for header in out[:header_end].split(b"\r\n"):
-            name, _, value = header.partition(b":")
-            if name.strip().lower() == b"content-length":
-                length = int(value.strip())
-        body = out[header_end + 4 : header_end + 4 + length]
-        out = out[header_end + 4 + length :]
-        text = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        if root_uri:
-            text = text.replace(root_uri, "ROOT")
-        print(text)
-    print("exit=%d" % proc.returncode)
+        pending += b"Content-Length: %d\r\n\r\n" % len(body) + body
+    flush()
+    try:
+        proc.stdin.close()
+    except BrokenPipeError:
+        pass
+    try:
+        code = proc.wait(timeout=120)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        code = "timeout"
+    output.thread.join(timeout=10)
+    for line in output.lines:
+        print(line)
+    print("exit=%s" % code)
     sys.stdout.flush()
 
 

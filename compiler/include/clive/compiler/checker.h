@@ -170,6 +170,16 @@ Expected<std::unique_ptr<Program>> CheckProgram(const std::vector<ModuleRequest>
                                                 const SearchPath& search, lang::DiagnosticSink& sink,
                                                 const SourceOverlay& overlay, ParseCache* cache);
 
+// Replaces the text of module `id` of a checked `program` and checks that
+// module again against the modules it imports, as they are (loading those
+// it imports for the first time). Modules importing `id` are not checked
+// again, so this is for programs where none does: the language server's
+// analysis of the document being edited, which then costs one module, not
+// the module and everything it imports. The types the old text declared
+// stay in the type table, unused.
+void RecheckModule(Program& program, ModuleId id, std::string text, const SearchPath& search,
+                   lang::DiagnosticSink& sink, const SourceOverlay& overlay);
+
 // Checks one module held in memory (no imports resolved from disk beyond
 // `search`): for tests, fuzzing and the language server.
 std::unique_ptr<Program> CheckSource(std::string display_path, std::string text,
