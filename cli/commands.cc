@@ -58,40 +58,6 @@ int LspCommand() {
   return lsp::RunLanguageServer(std::cin, std::cout);
 }
 
-int GetCommand(const GetFlags& flags) {
-  std::filesystem::path store_dir;
-  if (flags.store) {
-    store_dir = *flags.store;
-    std::error_code ec;
-    if (!std::filesystem::is_directory(store_dir, ec)) {
-      return Fail(Status::NotFound("no clive store at " + store_dir.string()));
-    }
-  } else {
-    auto found = runtime::FindStore(std::filesystem::current_path());
-    if (!found.ok()) return Fail(found.status());
-    store_dir = *found;
-  }
-  store::StoreOptions options;
-  options.create_if_missing = false;
-  auto store = store::Store::Open(store_dir, options);
-  if (!store.ok()) return Fail(store.status());
-  auto cell = runtime::ReadCell(**store, flags.cell);
-  if (!cell.ok()) return Fail(cell.status());
-
-  if (flags.json) {
-    nlohmann::ordered_json out;
-    out["cell"] = flags.cell;
-    out["type"] = runtime::TypeName(cell->value);
-    out["value"] = runtime::ToJson(cell->value);
-    out["id"] = cell->value_id.Hex();
-    out["commit"] = cell->commit_id.Hex();
-    std::cout << out.dump(2) << "\n";
-  } else {
-    std::cout << flags.cell << " = " << runtime::Format(cell->value) << "\n";
-  }
-  return 0;
-}
-
 namespace {
 
 namespace fs = std::filesystem;

@@ -2,6 +2,7 @@
 // 0 success, 1 errors in the program or the store, 2 misuse of the CLI.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -50,12 +51,30 @@ int CheckCommand(const CheckFlags& flags);
 // Serves the Language Server Protocol on stdin/stdout (docs/lsp.md).
 int LspCommand();
 
+// --- Cells and their history (cell_commands.cc, docs/cells.md) ---
+
 struct GetFlags {
+  std::string cell;  // address, then an optional field path: a.b.name.field[0]
+  std::optional<std::string> store;
+  std::optional<std::string> at;  // a revision of the cell (HEAD~1, a commit id)
+  bool json = false;
+};
+int GetCommand(const GetFlags& flags);
+
+struct CellLogFlags {
   std::string cell;
   std::optional<std::string> store;
   bool json = false;
 };
-int GetCommand(const GetFlags& flags);
+int CellLogCommand(const CellLogFlags& flags);
+
+struct DiffFlags {
+  std::string cell;
+  std::string from, to;  // revisions of the cell
+  std::optional<std::string> store;
+  bool json = false;
+};
+int DiffCommand(const DiffFlags& flags);
 
 // `clivec set <cell> <value> [workspace]`: a new version of an input cell.
 struct SetFlags {

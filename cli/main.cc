@@ -164,10 +164,10 @@ int main(int argc, char** argv) {
       "lsp", "Serve the Language Server Protocol on stdin/stdout (for editors; see docs/lsp.md)");
 
   clive::cli::GetFlags get;
-  CLI::App* get_cmd = app.add_subcommand("get", "Print a cell's committed value from the store");
-  get_cmd->add_option("cell", get.cell, "Cell address: name, or a.b.name for module a/b")->required();
-  get_cmd->add_option("--store", get.store,
-                      "Store directory (default: the nearest .clive above the current directory)");
+  CLI::App* get_cmd = app.add_subcommand("get", "Print a cell's committed value (or one field of it) from the store");
+  get_cmd->add_option("cell", get.cell, "Cell address, then a field path: a.b.name.field[0][\"key\"]")->required();
+  get_cmd->add_option("--at", get.at, "A version of the cell: HEAD~N, HEAD@{N}, a commit id (prefix)");
+  get_cmd->add_option("--store", get.store, kStoreHelp);
   get_cmd->add_flag("--json", get.json, "Print the value as JSON");
 
   clive::cli::SetFlags set;
@@ -177,6 +177,20 @@ int main(int argc, char** argv) {
   set_cmd->add_option("value", set.value, "The value: JSON, or else a clive expression")->required();
   set_cmd->add_option("workspace", set.workspace, "Workspace directory or clive.cl file (default: .)");
   set_cmd->add_option("--store", set.store, "Store directory (default: <workspace>/.clive)");
+
+  clive::cli::CellLogFlags log;
+  CLI::App* log_cmd = app.add_subcommand("log", "List a cell's versions, newest first, with what produced each");
+  log_cmd->add_option("cell", log.cell, "Cell address: name, or a.b.name for module a/b")->required();
+  log_cmd->add_option("--store", log.store, kStoreHelp);
+  log_cmd->add_flag("--json", log.json, "Print the versions as JSON");
+
+  clive::cli::DiffFlags diff;
+  CLI::App* diff_cmd = app.add_subcommand("diff", "Show the fields that changed between two versions of a cell");
+  diff_cmd->add_option("cell", diff.cell, "Cell address")->required();
+  diff_cmd->add_option("from", diff.from, "The older version (HEAD~1, a commit id, ...)")->required();
+  diff_cmd->add_option("to", diff.to, "The newer version")->required();
+  diff_cmd->add_option("--store", diff.store, kStoreHelp);
+  diff_cmd->add_flag("--json", diff.json, "Print the changes as JSON");
 
   CLI::App* store_cmd = app.add_subcommand(
       "store", "Git-style plumbing on the store: objects, refs, fsck, stats, import/export");
@@ -221,6 +235,8 @@ int main(int argc, char** argv) {
   if (cache_clear_cmd->parsed()) return clive::cli::CacheClearCommand(cache);
   if (get_cmd->parsed()) return clive::cli::GetCommand(get);
   if (set_cmd->parsed()) return clive::cli::SetCommand(set);
+  if (log_cmd->parsed()) return clive::cli::CellLogCommand(log);
+  if (diff_cmd->parsed()) return clive::cli::DiffCommand(diff);
   if (check_cmd->parsed()) return clive::cli::CheckCommand(check);
   if (lsp_cmd->parsed()) return clive::cli::LspCommand();
   for (const auto& [cmd, run_store_cmd] : store_commands) {

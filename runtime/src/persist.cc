@@ -5,6 +5,11 @@
 
 #include <algorithm>
 #include <cstring>
+#include <charconv>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <optional>
 #include <set>
 
 #include "value.capnp.h"
@@ -23,13 +28,21 @@ std::string CanonicalBytes(Reader root) {
   return std::string(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
 }
 
-std::string EncodeHeader(const std::string& type_name, const std::vector<std::string>& fields) {
-  capnp::MallocMessageBuilder message;
-  auto header = message.initRoot<schema::RecordHeader>();
-  header.setTypeName(type_name);
-  auto names = header.initFields(static_cast<unsigned>(fields.size()));
-  for (unsigned i = 0; i < fields.size(); ++i) names.set(i, fields[i]);
-  return CanonicalBytes(header.asReader());
+// The schema's KeyKind for each scalar kind a map key may have.
+struct KeyKindName {
+  ValueKind kind;
+  schema::KeyKind schema;
+};
+constexpr KeyKindName kKeyKinds[] = {
+    {ValueKind::kInt, schema::KeyKind::INT},         {ValueKind::kBool, schema::KeyKind::BOOL},
+    {ValueKind::kString, schema::KeyKind::STRING},   {ValueKind::kSize, schema::KeyKind::SIZE},
+    {ValueKind::kDuration, schema::KeyKind::DURATION}, {ValueKind::kEnum, schema::KeyKind::ENUM_CASE},
+    {ValueKind::kFloat, schema::KeyKind::FLOAT},     {ValueKind::kPath, schema::KeyKind::PATH},
+    {ValueKind::kRef, schema::KeyKind::REF},
+};
+
+bool IsKeyKind(ValueKind kind) {
+  return std::any_of(std::begin(kKeyKinds), std::end(kKeyKinds), [&](const KeyKindName& k) { return k.kind == kind; });
 }
 
 // Decodes one single-segment message; `bytes` may be unaligned and untrusted.
@@ -61,6 +74,19 @@ Expected<T> InObject(Expected<T> result, const store::ObjectId& id) {
 
 }  // namespace
 
+std::string EncodeRecordHeader(const RecordHeader& h) {
+  capnp::MallocMessageBuilder message;
+  auto header = message.initRoot<schema::RecordHeader>();
+  header.setTypeName(h.type_name);
+  auto names = header.initFields(static_cast<unsigned>(h.fields.size()));
+  for (unsigned i = 0; i < h.fields.size(); ++i) names.set(i, h.fields[i]);
+  for (const KeyKindName& k : kKeyKinds) {
+    if (k.kind == h.key_kind) header.setKeyKind(k.schema);
+  }
+  if (!h.key_type.empty()) header.setKeyType(h.key_type);
+  return CanonicalBytes(header.asReader());
+}
+
 std::string EncodeScalar(const Value& v) {
   capnp::MallocMessageBuilder message;
   auto scalar = message.initRoot<schema::Scalar>();
@@ -77,7 +103,11 @@ std::string EncodeScalar(const Value& v) {
       break;
     }
     case ValueKind::kNull: scalar.setNull(); break;
-    case ValueKind::kFloat: scalar.setFloat(v.real); break;
+    case ValueKind::kFloat:
+      // Equal values must have one encoding: -0.0 == 0.0, and every NaN is
+      // stored as the one quiet NaN.
+      scalar.setFloat(std::isnan(v.real) ? std::numeric_limits<double>::quiet_NaN() : v.real == 0 ? 0.0 : v.real);
+      break;
     case ValueKind::kPath: scalar.setPath(capnp::Text::Reader(v.text.data(), v.text.size())); break;
     case ValueKind::kRef: scalar.setRef(capnp::Text::Reader(v.text.data(), v.text.size())); break;
     case ValueKind::kRecord:
@@ -119,29 +149,169 @@ Expected<Value> DecodeScalar(std::string_view bytes) {
 Expected<RecordHeader> DecodeRecordHeader(std::string_view bytes) {
   auto header = Decode<schema::RecordHeader>(bytes, [](schema::RecordHeader::Reader h) -> Expected<RecordHeader> {
     RecordHeader header;
-    header.type_name = h.getTypeName().cStr();
+    header.type_name = std::string(h.getTypeName().cStr(), h.getTypeName().size());
     for (capnp::Text::Reader name : h.getFields()) header.fields.emplace_back(name.cStr(), name.size());
+    header.key_kind = ValueKind::kNull;
+    for (const KeyKindName& k : kKeyKinds) {
+      if (k.schema == h.getKeyKind()) header.key_kind = k.kind;
+    }
+    header.key_type = std::string(h.getKeyType().cStr(), h.getKeyType().size());
     return header;
   });
-  if (header.ok() && EncodeHeader(header->type_name, header->fields) != bytes) {
+  if (header.ok() && EncodeRecordHeader(*header) != bytes) {
     return Status::Corruption("not the canonical encoding of a record header");
   }
   return header;
 }
 
+Expected<std::string> MapKeyText(const Value& key) {
+  switch (key.kind) {
+    case ValueKind::kInt:
+    case ValueKind::kSize:
+    case ValueKind::kDuration: return std::to_string(key.number);
+    case ValueKind::kBool: return std::string(key.number ? "true" : "false");
+    case ValueKind::kString:
+    case ValueKind::kPath:
+    case ValueKind::kRef: return key.text;
+    case ValueKind::kEnum: return key.label;
+    case ValueKind::kFloat: return Format(Value::Float(key.real == 0 ? 0.0 : key.real));
+    default: return Status::InvalidArgument("a map key must be a scalar, not " + TypeName(key));
+  }
+}
+
 namespace {
 
-std::vector<std::string> FieldNames(const Value& record) {
-  std::vector<std::string> names;
-  for (const auto& field : record.fields) names.push_back(field.first);
-  return names;
+Expected<Value> ParseKey(ValueKind kind, std::string_view key_type, std::string_view text) {
+  std::string s(text);
+  switch (kind) {
+    case ValueKind::kInt:
+    case ValueKind::kSize:
+    case ValueKind::kDuration: {
+      int64_t n = 0;
+      auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+      if (ec != std::errc() || end != s.data() + s.size()) break;
+      Value v = kind == ValueKind::kInt ? Value::Int(n) : kind == ValueKind::kSize ? Value::Size(n) : Value::Duration(n);
+      return v;
+    }
+    case ValueKind::kBool:
+      if (s == "true" || s == "false") return Value::Bool(s == "true");
+      break;
+    case ValueKind::kString: return Value::String(s);
+    case ValueKind::kPath: return Value::Path(s);
+    case ValueKind::kRef: return Value::Ref(s);
+    case ValueKind::kEnum:
+      if (key_type.empty()) break;
+      return Value::Enum(std::string(key_type), s);
+    case ValueKind::kFloat:
+      if (s == "Float.NaN") return Value::Float(std::numeric_limits<double>::quiet_NaN());
+      if (s == "Float.POSITIVE_INFINITY") return Value::Float(std::numeric_limits<double>::infinity());
+      if (s == "Float.NEGATIVE_INFINITY") return Value::Float(-std::numeric_limits<double>::infinity());
+      if (!s.empty() && s.find_first_not_of("0123456789.eE+-") == std::string::npos) {
+        char* end = nullptr;
+        double d = std::strtod(s.c_str(), &end);
+        if (end == s.c_str() + s.size()) return Value::Float(d);
+      }
+      break;
+    default: break;
+  }
+  Value of_kind;
+  of_kind.kind = kind;
+  return Status::Corruption("'" + s + "' is not a map key of kind " + TypeName(of_kind));
 }
 
 }  // namespace
 
+Expected<Value> MapKeyFromText(ValueKind kind, std::string_view key_type, std::string_view text) {
+  auto key = ParseKey(kind, key_type, text);
+  if (!key.ok()) return key;
+  auto back = MapKeyText(*key);
+  if (!back.ok() || *back != text) {
+    return Status::Corruption("'" + std::string(text) + "' is not the canonical text of a map key");
+  }
+  return key;
+}
+
+// '%' escapes as %XX (two upper-case hex digits) the bytes git forbids in a
+// name ('/', NUL), '%' itself, '~' (so no name is NTFS's short name of .git)
+// and a leading '.' (so no key collides with `.clive`, `.`, `..` or `.git`);
+// the empty text is "%". Every other byte stays as it is.
+std::string EscapeEntryName(std::string_view text) {
+  if (text.empty()) return "%";
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c == '/' || c == '\0' || c == '%' || c == '~' || (i == 0 && c == '.')) {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 0xF];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+Expected<std::string> UnescapeEntryName(std::string_view name) {
+  if (name == "%") return std::string();
+  std::string out;
+  for (size_t i = 0; i < name.size(); ++i) {
+    if (name[i] != '%') {
+      out += name[i];
+      continue;
+    }
+    auto digit = [](char c) { return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1; };
+    if (i + 2 >= name.size() || digit(name[i + 1]) < 0 || digit(name[i + 2]) < 0) {
+      return Status::Corruption("bad escape in tree entry name '" + std::string(name) + "'");
+    }
+    out += static_cast<char>(digit(name[i + 1]) * 16 + digit(name[i + 2]));
+    i += 2;
+  }
+  if (EscapeEntryName(out) != name) {
+    return Status::Corruption("tree entry name '" + std::string(name) + "' is not canonically escaped");
+  }
+  return out;
+}
+
 namespace {
 
-bool IsTree(const Value& v) { return v.kind == ValueKind::kRecord || v.kind == ValueKind::kList; }
+bool IsTree(const Value& v) {
+  return v.kind == ValueKind::kRecord || v.kind == ValueKind::kList || v.kind == ValueKind::kMap;
+}
+
+store::TreeEntry::Mode ModeOf(const Value& v) {
+  return IsTree(v) ? store::TreeEntry::Mode::kTree : store::TreeEntry::Mode::kBlob;
+}
+
+// The header and entry names of a record, list or map tree.
+Expected<RecordHeader> TreeHeaderOf(const Value& value, std::vector<std::string>& names) {
+  RecordHeader header;
+  header.type_name = value.kind == ValueKind::kMap ? "Map" : value.text;
+  if (value.kind != ValueKind::kMap) {
+    for (const auto& field : value.fields) {
+      header.fields.push_back(field.first);
+      names.push_back(field.first);
+    }
+    return header;
+  }
+  if (value.keys.size() != value.fields.size()) return Status::InvalidArgument("a map with keys and values apart");
+  for (const Value& key : value.keys) {
+    if (!IsKeyKind(key.kind)) return Status::InvalidArgument("a map key must be a scalar, not " + TypeName(key));
+    if (header.key_kind == ValueKind::kNull) {
+      header.key_kind = key.kind;
+      if (key.kind == ValueKind::kEnum) header.key_type = key.text;
+    }
+    if (key.kind != header.key_kind || (key.kind == ValueKind::kEnum && key.text != header.key_type)) {
+      return Status::InvalidArgument("the keys of a map must have one type, not " + TypeName(value.keys[0]) +
+                                     " and " + TypeName(key));
+    }
+    auto text = MapKeyText(key);
+    if (!text.ok()) return text.status();
+    names.push_back(EscapeEntryName(*text));
+  }
+  return header;
+}
 
 // Objects encoded in memory, with their ids, to be written in one
 // WriteObjects transaction: a run with thousands of cells then costs one
@@ -155,19 +325,21 @@ class ObjectBatch {
     return *id;
   }
 
-  // Records become trees (one entry per field or element, plus `.clive`),
-  // everything else one blob.
+  // Records, lists and maps become trees (one entry per field, element or
+  // key, plus `.clive`), everything else one blob.
   Expected<store::ObjectId> AddValue(const Value& value) {
-    if (value.kind == ValueKind::kMap) return Status::InvalidArgument("maps cannot be stored yet");
     if (!IsTree(value)) return Add(store::ObjectType::kBlob, EncodeScalar(value));
-    std::vector<store::TreeEntry> entries;
-    auto header = Add(store::ObjectType::kBlob, EncodeHeader(value.text, FieldNames(value)));
+    std::vector<std::string> names;
+    auto header = TreeHeaderOf(value, names);
     if (!header.ok()) return header.status();
-    entries.push_back({kHeaderEntry, *header, store::TreeEntry::Mode::kBlob});
-    for (const auto& [name, field] : value.fields) {
-      auto id = AddValue(field);
+    std::vector<store::TreeEntry> entries;
+    auto header_id = Add(store::ObjectType::kBlob, EncodeRecordHeader(*header));
+    if (!header_id.ok()) return header_id.status();
+    entries.push_back({kHeaderEntry, *header_id, store::TreeEntry::Mode::kBlob});
+    for (size_t i = 0; i < value.fields.size(); ++i) {
+      auto id = AddValue(value.fields[i].second);
       if (!id.ok()) return id.status();
-      entries.push_back({name, *id, IsTree(field) ? store::TreeEntry::Mode::kTree : store::TreeEntry::Mode::kBlob});
+      entries.push_back({std::move(names[i]), *id, ModeOf(value.fields[i].second)});
     }
     auto tree = store::EncodeTree(std::move(entries));
     if (!tree.ok()) return tree.status();
@@ -176,6 +348,8 @@ class ObjectBatch {
 
   Status WriteTo(store::Store& store) {
     if (objects_.empty()) return Status::Ok();
+    // Only what the store lacks: a one-field change of a large value then
+    // writes the few objects on the changed path.
     std::vector<std::pair<store::ObjectType, std::string_view>> views;
     for (const auto& [type, bytes] : objects_) views.emplace_back(type, bytes);
     auto written = store.WriteObjects(views);
@@ -195,41 +369,6 @@ Expected<store::ObjectId> WriteValue(store::Store& store, const Value& value) {
   if (!id.ok()) return id.status();
   CLIVE_RETURN_IF_ERROR(batch.WriteTo(store));
   return id;
-}
-
-Expected<Value> ReadValue(store::Store& store, const store::ObjectId& id) {
-  auto object = store.ReadObject(id);
-  if (!object.ok()) return object.status();
-  if (object->type == store::ObjectType::kBlob) return InObject(DecodeScalar(object->data), id);
-  if (object->type != store::ObjectType::kTree) {
-    return Status::Corruption("object " + id.Hex() + " is not a clive value");
-  }
-  auto entries = store.ReadTree(id);
-  if (!entries.ok()) return entries.status();
-  auto find = [&](std::string_view name) {
-    return std::find_if(entries->begin(), entries->end(),
-                        [&](const store::TreeEntry& e) { return e.name == name; });
-  };
-  auto header_entry = find(kHeaderEntry);
-  if (header_entry == entries->end()) {
-    return Status::Corruption("tree " + id.Hex() + " is not a clive record (no .clive entry)");
-  }
-  auto header_object = store.ReadObject(header_entry->id);
-  if (!header_object.ok()) return header_object.status();
-  auto header = InObject(DecodeRecordHeader(header_object->data), header_entry->id);
-  if (!header.ok()) return header.status();
-  Value record = Value::Record(header->type_name);
-  if (header->type_name == "List") record.kind = ValueKind::kList;  // no record type may be named List
-  for (std::string& field : header->fields) {
-    auto entry = find(field);
-    if (entry == entries->end()) {
-      return Status::Corruption("record " + id.Hex() + " lacks its field " + field);
-    }
-    auto value = ReadValue(store, entry->id);
-    if (!value.ok()) return value.status();
-    record.fields.emplace_back(std::move(field), std::move(*value));
-  }
-  return record;
 }
 
 Expected<std::string> CellRef(std::string_view address) {
@@ -275,18 +414,59 @@ std::string OneLine(const Value& v) {
 
 }  // namespace
 
-Expected<std::vector<CommittedCell>> CommitCells(store::Store& store,
-                                                 const std::vector<CellUpdate>& cells) {
-  std::vector<CommittedCell> result;
-  ObjectBatch batch;
-  std::vector<store::RefUpdate> updates;
-  for (const CellUpdate& cell : cells) {
-    CommittedCell out;
+namespace {
+
+// Commits the cells of one CommitCells call, each after the cells it read
+// (an input's commit id is part of the reader's commit message), all into
+// one ObjectBatch.
+class CellCommitter {
+ public:
+  CellCommitter(store::Store& store, const std::vector<CellUpdate>& cells)
+      : store_(store), cells_(cells), results_(cells.size()), state_(cells.size(), kPending) {
+    for (size_t i = 0; i < cells.size(); ++i) index_.emplace(cells[i].address, i);
+  }
+
+  Expected<std::vector<CommittedCell>> CommitAll() {
+    for (size_t i = 0; i < cells_.size(); ++i) CLIVE_RETURN_IF_ERROR(Commit(i));
+    // Objects first (one transaction), then every ref (one more): a crash in
+    // between leaves unreferenced objects, never a ref to a missing one.
+    CLIVE_RETURN_IF_ERROR(batch_.WriteTo(store_));
+    if (!updates_.empty()) CLIVE_RETURN_IF_ERROR(store_.UpdateRefs(updates_));
+    return std::move(results_);
+  }
+
+ private:
+  enum State { kPending, kVisiting, kDone };
+
+  // The version of the input cell at `address`: its commit in this batch,
+  // else its stored head; nullopt if it has never been committed.
+  Expected<std::optional<store::ObjectId>> InputVersion(const std::string& address) {
+    auto in_batch = index_.find(address);
+    if (in_batch != index_.end()) {
+      CLIVE_RETURN_IF_ERROR(Commit(in_batch->second));
+      return std::optional<store::ObjectId>(results_[in_batch->second].commit_id);
+    }
+    auto ref = CellRef(address);
+    if (!ref.ok()) return ref.status();
+    auto head = store_.ReadRef(*ref);
+    if (head.ok()) return std::optional<store::ObjectId>(*head);
+    if (head.status().IsNotFound()) return std::optional<store::ObjectId>();
+    return head.status();
+  }
+
+  Status Commit(size_t i) {
+    if (state_[i] == kDone) return Status::Ok();
+    const CellUpdate& cell = cells_[i];
+    if (state_[i] == kVisiting) {
+      return Status::InvalidArgument("cell " + cell.address + " reads itself through its inputs");
+    }
+    state_[i] = kVisiting;
+    CommittedCell& out = results_[i];
     out.address = cell.address;
     auto ref = CellRef(cell.address);
     if (!ref.ok()) return ref.status();
     out.ref = *ref;
-    auto value_id = batch.AddValue(cell.value);
+    auto value_id = batch_.AddValue(cell.value);
     if (!value_id.ok()) return value_id.status();
     out.value_id = *value_id;
 
@@ -294,13 +474,13 @@ Expected<std::vector<CommittedCell>> CommitCells(store::Store& store,
     update.name = out.ref;
     update.expect = store::RefUpdate::Expect::kAbsent;
     std::vector<store::ObjectId> parents;
-    auto previous = store.ReadRef(out.ref);
+    auto previous = store_.ReadRef(out.ref);
     if (previous.ok()) {
-      auto previous_value = CommittedValueId(store, *previous);
+      auto previous_value = CommittedValueId(store_, *previous);
       if (!cell.commit_unchanged && previous_value.ok() && *previous_value == out.value_id) {
         out.commit_id = *previous;  // unchanged: write nothing
-        result.push_back(std::move(out));
-        continue;
+        state_[i] = kDone;
+        return Status::Ok();
       }
       parents.push_back(*previous);
       update.expect = store::RefUpdate::Expect::kValue;
@@ -309,32 +489,46 @@ Expected<std::vector<CommittedCell>> CommitCells(store::Store& store,
       return previous.status();
     }
 
-    store::TreeEntry::Mode mode = cell.value.kind == ValueKind::kRecord || cell.value.kind == ValueKind::kList
-                                      ? store::TreeEntry::Mode::kTree
-                                      : store::TreeEntry::Mode::kBlob;
-    auto tree_bytes = store::EncodeTree({{kValueEntry, out.value_id, mode}});
+    std::string trailers = "Clive-Cell: " + cell.address + "\n" + "Clive-Source: " + cell.source_blob.Hex() + "\n";
+    std::set<std::string> recorded;  // a cell read twice is one input
+    for (const std::string& input : cell.inputs) {
+      if (!recorded.insert(input).second) continue;
+      auto version = InputVersion(input);
+      if (!version.ok()) return version.status();
+      if (*version) trailers += "Clive-Input: " + input + " " + (*version)->Hex() + "\n";
+    }
+    auto tree_bytes = store::EncodeTree({{kValueEntry, out.value_id, ModeOf(cell.value)}});
     if (!tree_bytes.ok()) return tree_bytes.status();
-    auto tree = batch.Add(store::ObjectType::kTree, std::move(*tree_bytes));
+    auto tree = batch_.Add(store::ObjectType::kTree, std::move(*tree_bytes));
     if (!tree.ok()) return tree.status();
     store::Commit commit;
     commit.tree = *tree;
     commit.parents = parents;
-    commit.message = cell.address + " = " + OneLine(cell.value) + "\n\n" +
-                     "Clive-Cell: " + cell.address + "\n" +
-                     "Clive-Source: " + cell.source_blob.Hex() + "\n" + cell.trailers;
-    auto commit_id = batch.Add(store::ObjectType::kCommit, store::EncodeCommit(commit));
+    commit.message = cell.address + " = " + OneLine(cell.value) + "\n\n" + trailers + cell.trailers;
+    auto commit_id = batch_.Add(store::ObjectType::kCommit, store::EncodeCommit(commit));
     if (!commit_id.ok()) return commit_id.status();
     out.commit_id = *commit_id;
     out.changed = true;
     update.new_id = *commit_id;
-    updates.push_back(std::move(update));
-    result.push_back(std::move(out));
+    updates_.push_back(std::move(update));
+    state_[i] = kDone;
+    return Status::Ok();
   }
-  // Objects first (one transaction), then every ref (one more): a crash in
-  // between leaves unreferenced objects, never a ref to a missing one.
-  CLIVE_RETURN_IF_ERROR(batch.WriteTo(store));
-  if (!updates.empty()) CLIVE_RETURN_IF_ERROR(store.UpdateRefs(updates));
-  return result;
+
+  store::Store& store_;
+  const std::vector<CellUpdate>& cells_;
+  std::vector<CommittedCell> results_;
+  std::vector<State> state_;
+  std::map<std::string, size_t> index_;
+  ObjectBatch batch_;
+  std::vector<store::RefUpdate> updates_;
+};
+
+}  // namespace
+
+Expected<std::vector<CommittedCell>> CommitCells(store::Store& store,
+                                                 const std::vector<CellUpdate>& cells) {
+  return CellCommitter(store, cells).CommitAll();
 }
 
 Expected<StoredCell> ReadCell(store::Store& store, std::string_view address) {
