@@ -53,6 +53,7 @@ struct CellState {
   // inputs as much as the cells its expression names.
   std::vector<std::string> ref_reads;
   std::shared_ptr<Generation> generation;
+  std::vector<std::string> inputs;  // the cells it read: Clive-Input trailers
 };
 
 struct ModuleState {
@@ -533,6 +534,14 @@ class Engine::State::Pass {
       }
     }
     state.generation = generation_;
+    state.inputs.clear();  // a set value reads nothing
+    if (preset == nullptr) {
+      for (const compiler::CellId& dep : deps.cells) {
+        const compiler::CheckedModule& owner = program_.module(dep.module);
+        state.inputs.push_back(CellAddress(owner.path, owner.cells[dep.cell].name));
+      }
+      state.inputs.insert(state.inputs.end(), state.ref_reads.begin(), state.ref_reads.end());
+    }
     state.stale = false;
     state.has_value = true;
     if (changed) {
@@ -634,7 +643,8 @@ Status Engine::State::Commit(RunReport& report) {
   for (auto& [path, mstate] : modules) {
     for (auto& [name, state] : mstate.cells) {
       if (!state.dirty || !state.has_value || state.stale) continue;
-      updates.push_back({CellAddress(path, name), state.value, mstate.source_blob, state.trailers});
+      updates.push_back(
+          {CellAddress(path, name), state.value, mstate.source_blob, state.trailers, false, state.inputs});
       types.push_back(state.type);
     }
   }
