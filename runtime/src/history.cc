@@ -160,6 +160,7 @@ Expected<store::ObjectId> ResolveCellRevision(store::Store& store, std::string_v
   // Suffixes: ~N (N first parents back), ^ or ^1 (the parent), ^0 (itself).
   for (size_t i = base_end; i < rev.size();) {
     char op = rev[i++];
+    if (op != '~' && op != '^') return bad();
     size_t digits_end = i;
     while (digits_end < rev.size() && std::isdigit(static_cast<unsigned char>(rev[digits_end]))) ++digits_end;
     size_t n = 1;

@@ -49,6 +49,8 @@ Value Value::Map(std::vector<std::pair<Value, Value>> entries) {
   for (size_t i = 0; i < entries.size(); ++i) {
     bool duplicate = i + 1 < entries.size() && !KeyLess(entries[i].first, entries[i + 1].first);
     if (duplicate) continue;
+    // -0.0 and 0.0 are one key (KeyLess finds neither less); keep one of them.
+    if (entries[i].first.kind == ValueKind::kFloat && entries[i].first.real == 0) entries[i].first.real = 0.0;
     v.fields.emplace_back(runtime::Format(entries[i].first), std::move(entries[i].second));
     v.keys.push_back(std::move(entries[i].first));
   }
