@@ -14,11 +14,6 @@ namespace {
 
 constexpr const char* kValueEntry = "value";
 
-bool IsIdentifier(std::string_view s) {
-  if (s.empty() || std::isdigit(static_cast<unsigned char>(s[0]))) return false;
-  return std::all_of(s.begin(), s.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
-}
-
 bool IsHex(std::string_view s) {
   return !s.empty() && s.find_first_not_of("0123456789abcdefABCDEF") == std::string_view::npos;
 }
@@ -50,7 +45,7 @@ Expected<CellPath> ResolveCellPath(store::Store& store, std::string_view text) {
   while (true) {
     size_t end = text.find_first_of(".[\"", start);
     std::string_view part = text.substr(start, end == std::string_view::npos ? end : end - start);
-    if (!IsIdentifier(part)) break;
+    if (!IsFieldName(part)) break;
     ends.push_back(end == std::string_view::npos ? text.size() : end);
     if (end == std::string_view::npos || text[end] != '.') break;
     start = end + 1;

@@ -74,6 +74,12 @@ Expected<T> InObject(Expected<T> result, const store::ObjectId& id) {
 
 }  // namespace
 
+bool IsFieldName(std::string_view name) {
+  if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0]))) return false;
+  return std::all_of(name.begin(), name.end(),
+                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+}
+
 std::string EncodeRecordHeader(const RecordHeader& h) {
   capnp::MallocMessageBuilder message;
   auto header = message.initRoot<schema::RecordHeader>();
@@ -164,7 +170,26 @@ Expected<RecordHeader> DecodeRecordHeader(std::string_view bytes) {
   return header;
 }
 
+namespace {
+
+// `a`, `a.b.c`: enum types and cell addresses.
+bool IsDottedName(std::string_view name) {
+  for (size_t start = 0;;) {
+    size_t dot = name.find('.', start);
+    if (!IsFieldName(name.substr(start, dot == std::string_view::npos ? dot : dot - start))) return false;
+    if (dot == std::string_view::npos) return true;
+    start = dot + 1;
+  }
+}
+
+}  // namespace
+
 Expected<std::string> MapKeyText(const Value& key) {
+  // Enum and ref keys are names, so that `[Region.EU]` and `[ref(a.b)]`
+  // read back as one field-path step.
+  bool named = key.kind == ValueKind::kEnum ? IsDottedName(key.text) && IsFieldName(key.label)
+                                            : key.kind != ValueKind::kRef || IsDottedName(key.text);
+  if (!named) return Status::InvalidArgument("'" + Format(key) + "' is not a valid map key");
   switch (key.kind) {
     case ValueKind::kInt:
     case ValueKind::kSize:
@@ -290,6 +315,9 @@ Expected<RecordHeader> TreeHeaderOf(const Value& value, std::vector<std::string>
   header.type_name = value.kind == ValueKind::kMap ? "Map" : value.text;
   if (value.kind != ValueKind::kMap) {
     for (const auto& field : value.fields) {
+      if (value.kind == ValueKind::kRecord && !IsFieldName(field.first)) {
+        return Status::InvalidArgument("'" + field.first + "' is not a field name (of a " + value.text + ")");
+      }
       header.fields.push_back(field.first);
       names.push_back(field.first);
     }
@@ -378,9 +406,7 @@ Expected<std::string> CellRef(std::string_view address) {
   while (true) {
     size_t dot = address.find('.', start);
     std::string_view part = address.substr(start, dot == std::string_view::npos ? dot : dot - start);
-    bool valid = !part.empty() && !std::isdigit(static_cast<unsigned char>(part[0]));
-    for (char c : part) valid = valid && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
-    if (!valid) {
+    if (!IsFieldName(part)) {
       return Status::InvalidArgument("invalid cell name '" + std::string(address) +
                                      "' (expected a dotted name such as a.b.name)");
     }

@@ -109,6 +109,9 @@ Expected<OpenedTree> ValueReader::Open(const store::ObjectId& tree_id) {
     }
     for (size_t i = 0; i < header->fields.size(); ++i) {
       std::string& field = header->fields[i];
+      if (opened.kind == ValueKind::kRecord && !IsFieldName(field)) {
+        return Status::Corruption(where + " has a field named '" + field + "', which is not a name");
+      }
       if (opened.kind == ValueKind::kList && field != std::to_string(i)) {
         return Status::Corruption(where + " is a list whose entry " + std::to_string(i) + " is named '" + field + "'");
       }
@@ -256,7 +259,12 @@ Expected<std::vector<PathStep>> ParseFieldPath(std::string_view path) {
       if (i < path.size() && path[i] == '"') {
         CLIVE_RETURN_IF_ERROR(quoted(step));
       } else {
-        while (i < path.size() && path[i] != ']') step.text += path[i++];
+        // Up to the `]` outside quotes: `[path("a]b")]` is one step.
+        for (bool in_quotes = false; i < path.size() && (in_quotes || path[i] != ']'); ++i) {
+          if (in_quotes && path[i] == '\\' && i + 1 < path.size()) step.text += path[i++];
+          else if (path[i] == '"') in_quotes = !in_quotes;
+          step.text += path[i];
+        }
       }
       if (i == path.size() || path[i] != ']') return bad("missing ']'");
       ++i;

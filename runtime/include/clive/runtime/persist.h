@@ -36,6 +36,9 @@ struct RecordHeader {
   std::string key_type;
 };
 std::string EncodeRecordHeader(const RecordHeader& header);
+// Record fields are identifiers (letters, digits, '_', not starting with a
+// digit); a record with any other field name is neither written nor read.
+bool IsFieldName(std::string_view name);
 Expected<RecordHeader> DecodeRecordHeader(std::string_view bytes);
 
 // Map keys as tree entry names. A key's text is what a person would type
