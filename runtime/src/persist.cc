@@ -11,6 +11,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <unordered_set>
 
 #include "value.capnp.h"
 
@@ -81,7 +82,9 @@ bool IsFieldName(std::string_view name) {
 }
 
 std::string EncodeRecordHeader(const RecordHeader& h) {
-  capnp::MallocMessageBuilder message;
+  size_t words = 16 + h.type_name.size() / sizeof(capnp::word) + h.key_type.size() / sizeof(capnp::word);
+  for (const std::string& field : h.fields) words += 2 + field.size() / sizeof(capnp::word);
+  capnp::MallocMessageBuilder message(static_cast<unsigned>(words));
   auto header = message.initRoot<schema::RecordHeader>();
   header.setTypeName(h.type_name);
   auto names = header.initFields(static_cast<unsigned>(h.fields.size()));
@@ -94,7 +97,8 @@ std::string EncodeRecordHeader(const RecordHeader& h) {
 }
 
 std::string EncodeScalar(const Value& v) {
-  capnp::MallocMessageBuilder message;
+  // A scalar takes a few words: no 8 KiB first segment (capnp's default).
+  capnp::MallocMessageBuilder message(16 + v.text.size() / sizeof(capnp::word) + v.label.size() / sizeof(capnp::word));
   auto scalar = message.initRoot<schema::Scalar>();
   switch (v.kind) {
     case ValueKind::kInt: scalar.setInt(v.number); break;
@@ -349,8 +353,11 @@ class ObjectBatch {
   Expected<store::ObjectId> Add(store::ObjectType type, std::string bytes) {
     auto id = store::HashObject(type, bytes);
     if (!id.ok()) return id.status();
-    if (seen_.insert(*id).second) objects_.emplace_back(type, std::move(bytes));
+    Add(type, *id, std::move(bytes));
     return *id;
+  }
+  void Add(store::ObjectType type, const store::ObjectId& id, std::string bytes) {
+    if (seen_.insert(id).second) objects_.emplace_back(type, std::move(bytes));
   }
 
   // Records, lists and maps become trees (one entry per field, element or
@@ -385,8 +392,16 @@ class ObjectBatch {
   }
 
  private:
+  // Object ids are SHA-1s: their first bytes are already a good hash.
+  struct IdHash {
+    size_t operator()(const store::ObjectId& id) const {
+      size_t h;
+      std::memcpy(&h, id.bytes.data(), sizeof h);
+      return h;
+    }
+  };
   std::vector<std::pair<store::ObjectType, std::string>> objects_;
-  std::set<store::ObjectId> seen_;
+  std::unordered_set<store::ObjectId, IdHash> seen_;
 };
 
 }  // namespace
@@ -430,6 +445,18 @@ Expected<store::ObjectId> CommittedValueId(store::Store& store, const store::Obj
     if (e.name == kValueEntry) return e.id;
   }
   return Status::Corruption("commit " + commit_id.Hex() + " is not a clive cell version");
+}
+
+// The tree of a cell commit, from the commit's first line (`tree <hex>`):
+// one object read, no libgit2 parse, for the unchanged check of every cell.
+Expected<store::ObjectId> CommittedTreeId(store::Store& store, const store::ObjectId& commit_id) {
+  auto commit = store.ReadObject(commit_id);
+  if (!commit.ok()) return commit.status();
+  std::string_view data = commit->data;
+  if (commit->type != store::ObjectType::kCommit || data.size() < 46 || data.substr(0, 5) != "tree ") {
+    return Status::Corruption("object " + commit_id.Hex() + " is not a commit");
+  }
+  return store::ObjectId::FromHex(data.substr(5, 40));
 }
 
 std::string OneLine(const Value& v) {
@@ -496,14 +523,20 @@ class CellCommitter {
     if (!value_id.ok()) return value_id.status();
     out.value_id = *value_id;
 
+    // The version's tree, `{value: <id>}`: equal trees, equal values.
+    auto tree_bytes = store::EncodeTree({{kValueEntry, out.value_id, ModeOf(cell.value)}});
+    if (!tree_bytes.ok()) return tree_bytes.status();
+    auto tree_id = store::HashObject(store::ObjectType::kTree, *tree_bytes);
+    if (!tree_id.ok()) return tree_id.status();
+
     store::RefUpdate update;
     update.name = out.ref;
     update.expect = store::RefUpdate::Expect::kAbsent;
     std::vector<store::ObjectId> parents;
     auto previous = store_.ReadRef(out.ref);
     if (previous.ok()) {
-      auto previous_value = CommittedValueId(store_, *previous);
-      if (!cell.commit_unchanged && previous_value.ok() && *previous_value == out.value_id) {
+      auto previous_tree = CommittedTreeId(store_, *previous);
+      if (!cell.commit_unchanged && previous_tree.ok() && *previous_tree == *tree_id) {
         out.commit_id = *previous;  // unchanged: write nothing
         state_[i] = kDone;
         return Status::Ok();
@@ -523,12 +556,9 @@ class CellCommitter {
       if (!version.ok()) return version.status();
       if (*version) trailers += "Clive-Input: " + input + " " + (*version)->Hex() + "\n";
     }
-    auto tree_bytes = store::EncodeTree({{kValueEntry, out.value_id, ModeOf(cell.value)}});
-    if (!tree_bytes.ok()) return tree_bytes.status();
-    auto tree = batch_.Add(store::ObjectType::kTree, std::move(*tree_bytes));
-    if (!tree.ok()) return tree.status();
+    batch_.Add(store::ObjectType::kTree, *tree_id, std::move(*tree_bytes));
     store::Commit commit;
-    commit.tree = *tree;
+    commit.tree = *tree_id;
     commit.parents = parents;
     commit.message = cell.address + " = " + OneLine(cell.value) + "\n\n" + trailers + cell.trailers;
     auto commit_id = batch_.Add(store::ObjectType::kCommit, store::EncodeCommit(commit));
