@@ -360,6 +360,12 @@ class ObjectBatch {
     if (seen_.insert(id).second) objects_.emplace_back(type, std::move(bytes));
   }
 
+  // Drops the objects added since size() was `mark`: they are in the store
+  // already (an unchanged cell's value). Their ids stay seen, so a later
+  // value sharing them does not add them again either.
+  size_t size() const { return objects_.size(); }
+  void DropSince(size_t mark) { objects_.resize(mark); }
+
   // Records, lists and maps become trees (one entry per field, element or
   // key, plus `.clive`), everything else one blob.
   Expected<store::ObjectId> AddValue(const Value& value) {
@@ -519,6 +525,7 @@ class CellCommitter {
     auto ref = CellRef(cell.address);
     if (!ref.ok()) return ref.status();
     out.ref = *ref;
+    const size_t mark = batch_.size();
     auto value_id = batch_.AddValue(cell.value);
     if (!value_id.ok()) return value_id.status();
     out.value_id = *value_id;
@@ -538,6 +545,7 @@ class CellCommitter {
       auto previous_tree = CommittedTreeId(store_, *previous);
       if (!cell.commit_unchanged && previous_tree.ok() && *previous_tree == *tree_id) {
         out.commit_id = *previous;  // unchanged: write nothing
+        batch_.DropSince(mark);
         state_[i] = kDone;
         return Status::Ok();
       }
@@ -549,9 +557,8 @@ class CellCommitter {
     }
 
     std::string trailers = "Clive-Cell: " + cell.address + "\n" + "Clive-Source: " + cell.source_blob.Hex() + "\n";
-    std::set<std::string> recorded;  // a cell read twice is one input
-    for (const std::string& input : cell.inputs) {
-      if (!recorded.insert(input).second) continue;
+    // By address, each once: a cell read twice is one input.
+    for (const std::string& input : std::set<std::string>(cell.inputs.begin(), cell.inputs.end())) {
       auto version = InputVersion(input);
       if (!version.ok()) return version.status();
       if (*version) trailers += "Clive-Input: " + input + " " + (*version)->Hex() + "\n";

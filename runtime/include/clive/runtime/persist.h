@@ -62,8 +62,8 @@ struct CellUpdate {
   store::ObjectId source_blob;  // the module source that produced it
   std::string trailers = {};    // more trailer lines ("Key: value\n") for the commit
   bool commit_unchanged = false;  // commit even if the stored value is this one
-  // The addresses of the cells it read. CommitCells records each one's
-  // version (its commit in this batch, else its stored head) in a
+  // The addresses of the cells it read, in any order. CommitCells records
+  // each one's version (its commit in this batch, else its stored head) in a
   // `Clive-Input: <address> <commit>` trailer.
   std::vector<std::string> inputs = {};
 };
