@@ -82,7 +82,9 @@ int CellLogCommand(const CellLogFlags& flags) {
       entry["value"] = v.value.id.Hex();
       entry["source"] = v.source ? nlohmann::ordered_json(v.source->Hex()) : nlohmann::ordered_json(nullptr);
       entry["inputs"] = nlohmann::ordered_json::array();
-      for (const auto& input : v.inputs) entry["inputs"].push_back({{"cell", input.address}, {"commit", input.commit.Hex()}});
+      for (const auto& input : v.inputs) {
+        entry["inputs"].push_back({{"cell", input.address}, {"commit", input.commit.Hex()}});
+      }
       out.push_back(std::move(entry));
       continue;
     }

@@ -73,7 +73,8 @@ Expected<CellVersion> ReadCellVersion(store::Store& store, const store::ObjectId
   if (!entries.ok()) return entries.status();
   CellVersion version;
   version.commit = commit_id;
-  auto value = std::find_if(entries->begin(), entries->end(), [](const store::TreeEntry& e) { return e.name == kValueEntry; });
+  auto value = std::find_if(entries->begin(), entries->end(),
+                            [](const store::TreeEntry& e) { return e.name == kValueEntry; });
   if (entries->size() != 1 || value == entries->end() ||
       (value->mode != store::TreeEntry::Mode::kBlob && value->mode != store::TreeEntry::Mode::kTree)) {
     return Status::Corruption("commit " + commit_id.Hex() + " is not a clive cell version");
@@ -149,7 +150,9 @@ Expected<store::ObjectId> ResolveCellRevision(store::Store& store, std::string_v
       if (v.commit.Hex().starts_with(prefix)) matches.push_back(v.commit);
     }
     if (matches.empty()) return Status::NotFound("no version " + prefix + " in the history of " + cell);
-    if (matches.size() > 1) return Status::InvalidArgument("revision " + prefix + " is ambiguous in the history of " + cell);
+    if (matches.size() > 1) {
+      return Status::InvalidArgument("revision " + prefix + " is ambiguous in the history of " + cell);
+    }
     id = matches.front();
   }
   // Suffixes: ~N (N first parents back), ^ or ^1 (the parent), ^0 (itself).
@@ -164,7 +167,10 @@ Expected<store::ObjectId> ResolveCellRevision(store::Store& store, std::string_v
       if (ec != std::errc() || end != rev.data() + digits_end) return bad();
     }
     i = digits_end;
-    if (op == '^' && n > 1) return Status::NotFound("versions of " + cell + " have one parent; '" + std::string(rev) + "' asks for parent " + std::to_string(n));
+    if (op == '^' && n > 1) {
+      return Status::NotFound("versions of " + cell + " have one parent; '" + std::string(rev) +
+                              "' asks for parent " + std::to_string(n));
+    }
     for (size_t step = 0; step < n; ++step) {
       auto commit = store.ReadCommit(id);
       if (!commit.ok()) return commit.status();

@@ -219,8 +219,8 @@ Expected<Value> ParseKey(ValueKind kind, std::string_view key_type, std::string_
       int64_t n = 0;
       auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
       if (ec != std::errc() || end != s.data() + s.size()) break;
-      Value v = kind == ValueKind::kInt ? Value::Int(n) : kind == ValueKind::kSize ? Value::Size(n) : Value::Duration(n);
-      return v;
+      if (kind == ValueKind::kInt) return Value::Int(n);
+      return kind == ValueKind::kSize ? Value::Size(n) : Value::Duration(n);
     }
     case ValueKind::kBool:
       if (s == "true" || s == "false") return Value::Bool(s == "true");
