@@ -11,6 +11,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "value.capnp.h"
@@ -374,7 +375,7 @@ class ObjectBatch {
     auto header = TreeHeaderOf(value, names);
     if (!header.ok()) return header.status();
     std::vector<store::TreeEntry> entries;
-    auto header_id = Add(store::ObjectType::kBlob, EncodeRecordHeader(*header));
+    auto header_id = AddHeader(*header);
     if (!header_id.ok()) return header_id.status();
     entries.push_back({kHeaderEntry, *header_id, store::TreeEntry::Mode::kBlob});
     for (size_t i = 0; i < value.fields.size(); ++i) {
@@ -385,6 +386,19 @@ class ObjectBatch {
     auto tree = store::EncodeTree(std::move(entries));
     if (!tree.ok()) return tree.status();
     return Add(store::ObjectType::kTree, std::move(*tree));
+  }
+
+  // Every record of a type has the same header: encoded and hashed once.
+  Expected<store::ObjectId> AddHeader(const RecordHeader& header) {
+    std::string key = header.type_name;
+    for (const std::string& field : header.fields) (key += '\0') += field;
+    (key += '\0') += std::to_string(static_cast<int>(header.key_kind));
+    (key += '\0') += header.key_type;
+    auto known = header_ids_.find(key);
+    if (known != header_ids_.end()) return known->second;
+    auto id = Add(store::ObjectType::kBlob, EncodeRecordHeader(header));
+    if (id.ok()) header_ids_.emplace(std::move(key), *id);
+    return id;
   }
 
   Status WriteTo(store::Store& store) {
@@ -408,6 +422,7 @@ class ObjectBatch {
   };
   std::vector<std::pair<store::ObjectType, std::string>> objects_;
   std::unordered_set<store::ObjectId, IdHash> seen_;
+  std::unordered_map<std::string, store::ObjectId> header_ids_;
 };
 
 }  // namespace
@@ -466,6 +481,9 @@ Expected<store::ObjectId> CommittedTreeId(store::Store& store, const store::Obje
 }
 
 std::string OneLine(const Value& v) {
+  // A record with fields always prints on several lines: not formatted
+  // only to be cut.
+  if (v.kind == ValueKind::kRecord && !v.fields.empty()) return v.text + " { ... }";
   std::string text = Format(v);
   if (text.find('\n') != std::string::npos) return TypeName(v) + " { ... }";
   return text.size() > 60 ? text.substr(0, 57) + "..." : text;
@@ -486,6 +504,13 @@ class CellCommitter {
   }
 
   Expected<std::vector<CommittedCell>> CommitAll() {
+    // A large batch reads every cell's head in one scan rather than one
+    // lookup (and one read transaction) per cell.
+    if (cells_.size() >= kListHeadsFrom) {
+      auto heads = store_.ListRefs(kCellRefPrefix);
+      if (!heads.ok()) return heads.status();
+      heads_.emplace(std::make_move_iterator(heads->begin()), std::make_move_iterator(heads->end()));
+    }
     for (size_t i = 0; i < cells_.size(); ++i) CLIVE_RETURN_IF_ERROR(Commit(i));
     // Objects first (one transaction), then every ref (one more): a crash in
     // between leaves unreferenced objects, never a ref to a missing one.
@@ -496,6 +521,15 @@ class CellCommitter {
 
  private:
   enum State { kPending, kVisiting, kDone };
+  static constexpr size_t kListHeadsFrom = 256;
+
+  // The commit `ref` points at, or NotFound.
+  Expected<store::ObjectId> Head(const std::string& ref) {
+    if (!heads_) return store_.ReadRef(ref);
+    auto it = heads_->find(ref);
+    if (it == heads_->end()) return Status::NotFound(ref);
+    return it->second;
+  }
 
   // The version of the input cell at `address`: its commit in this batch,
   // else its stored head; nullopt if it has never been committed.
@@ -507,7 +541,7 @@ class CellCommitter {
     }
     auto ref = CellRef(address);
     if (!ref.ok()) return ref.status();
-    auto head = store_.ReadRef(*ref);
+    auto head = Head(*ref);
     if (head.ok()) return std::optional<store::ObjectId>(*head);
     if (head.status().IsNotFound()) return std::optional<store::ObjectId>();
     return head.status();
@@ -540,7 +574,7 @@ class CellCommitter {
     update.name = out.ref;
     update.expect = store::RefUpdate::Expect::kAbsent;
     std::vector<store::ObjectId> parents;
-    auto previous = store_.ReadRef(out.ref);
+    auto previous = Head(out.ref);
     if (previous.ok()) {
       auto previous_tree = CommittedTreeId(store_, *previous);
       if (!cell.commit_unchanged && previous_tree.ok() && *previous_tree == *tree_id) {
@@ -583,6 +617,7 @@ class CellCommitter {
   std::vector<CommittedCell> results_;
   std::vector<State> state_;
   std::map<std::string, size_t> index_;
+  std::optional<std::map<std::string, store::ObjectId>> heads_;  // large batches only
   ObjectBatch batch_;
   std::vector<store::RefUpdate> updates_;
 };
