@@ -489,10 +489,6 @@ std::string OneLine(const Value& v) {
   return text.size() > 60 ? text.substr(0, 57) + "..." : text;
 }
 
-}  // namespace
-
-namespace {
-
 // Commits the cells of one CommitCells call, each after the cells it read
 // (an input's commit id is part of the reader's commit message), all into
 // one ObjectBatch.
@@ -579,6 +575,7 @@ class CellCommitter {
       auto previous_tree = CommittedTreeId(store_, *previous);
       if (!cell.commit_unchanged && previous_tree.ok() && *previous_tree == *tree_id) {
         out.commit_id = *previous;  // unchanged: write nothing
+        // No input has been committed yet: only this value was added.
         batch_.DropSince(mark);
         state_[i] = kDone;
         return Status::Ok();
