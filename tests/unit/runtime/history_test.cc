@@ -233,5 +233,33 @@ TEST_F(HistoryTest, DiffReportsFieldChangesAndSkipsEqualSubtrees) {
   EXPECT_TRUE(DiffValues(*store_, a, a)->empty());
 }
 
+TEST_F(HistoryTest, ADiffOfOneChangedLeafIsOneChangeWhosePathGetReaches) {
+  testing::ValueGenerator gen(/*seed=*/11);
+  ValueReader reader(*store_);
+  int checked = 0;
+  for (int i = 0; i < 800; ++i) {
+    Value before = gen.Any(4);
+    bool tree = before.kind == ValueKind::kRecord || before.kind == ValueKind::kList || before.kind == ValueKind::kMap;
+    if (!tree) continue;
+    Value after = before;
+    if (!gen.ChangeOneLeaf(after)) continue;
+    StoredNode a{*WriteValue(*store_, before), true}, b{*WriteValue(*store_, after), true};
+    auto changes = DiffValues(*store_, a, b);
+    ASSERT_TRUE(changes.ok()) << changes.status().message();
+    ASSERT_EQ(changes->size(), 1u) << Format(before) << "\nvs\n" << Format(after);
+    const ValueChange& change = (*changes)[0];
+    EXPECT_EQ(change.kind, ValueChange::Kind::kChanged);
+    // The printed path parses back and reaches the leaf on both sides.
+    auto path = ParseFieldPath(change.path);
+    ASSERT_TRUE(path.ok()) << change.path << ": " << path.status().message();
+    auto old_node = reader.Find(a, *path), new_node = reader.Find(b, *path);
+    ASSERT_TRUE(old_node.ok() && new_node.ok()) << change.path;
+    EXPECT_EQ(*reader.Load(*old_node), *change.before) << change.path;
+    EXPECT_EQ(*reader.Load(*new_node), *change.after) << change.path;
+    ++checked;
+  }
+  EXPECT_GT(checked, 100);
+}
+
 }  // namespace
 }  // namespace clive::runtime
