@@ -85,6 +85,8 @@ int CellLogCommand(const CellLogFlags& flags) {
       for (const auto& input : v.inputs) {
         entry["inputs"].push_back({{"cell", input.address}, {"commit", input.commit.Hex()}});
       }
+      entry["trailers"] = nlohmann::ordered_json::object();
+      for (const auto& [key, value] : v.trailers) entry["trailers"][key] = value;
       out.push_back(std::move(entry));
       continue;
     }
@@ -92,6 +94,7 @@ int CellLogCommand(const CellLogFlags& flags) {
     std::cout << "commit " << v.commit.Hex() << "\n" << "Date:   " << IsoTime(v.time) << "\n";
     if (v.source) std::cout << "Source: " << v.source->Hex() << "\n";
     for (const auto& input : v.inputs) std::cout << "Input:  " << input.address << " " << input.commit.Hex() << "\n";
+    for (const auto& [key, value] : v.trailers) std::cout << key << ": " << value << "\n";
     std::cout << "\n    " << v.summary << "\n";
   }
   if (flags.json) std::cout << out.dump(2) << "\n";

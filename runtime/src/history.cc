@@ -96,6 +96,9 @@ Expected<CellVersion> ReadCellVersion(store::Store& store, const store::ObjectId
       if (space == std::string_view::npos) continue;
       auto id = store::ObjectId::FromHex(input->substr(space + 1));
       if (id.ok()) version.inputs.push_back({std::string(input->substr(0, space)), *id});
+    } else if (size_t colon = line.find(": "); line.starts_with("Clive-") && colon != std::string_view::npos &&
+                                                 !Trailer(line, "Clive-Cell")) {
+      version.trailers.emplace_back(line.substr(0, colon), line.substr(colon + 2));
     }
   }
   return version;

@@ -95,6 +95,9 @@ struct CellVersion {
   std::string summary;   // the message's first line
   std::optional<store::ObjectId> source;  // Clive-Source trailer
   std::vector<CellInput> inputs;          // Clive-Input trailers
+  // Any other Clive-* trailer (`Clive-Set: cli` on a set input cell), as
+  // (key, value) in message order.
+  std::vector<std::pair<std::string, std::string>> trailers;
   std::optional<store::ObjectId> parent;
 };
 Expected<CellVersion> ReadCellVersion(store::Store& store, const store::ObjectId& commit);
