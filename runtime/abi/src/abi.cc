@@ -56,6 +56,23 @@ std::string FormatFloat(double d) {
   return text;
 }
 
+std::string Quote(std::string_view text) {
+  std::string out = "\"";
+  for (char c : text) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '$': out += "\\$"; break;  // keeps interpolation literal
+      case '\0': out += "\\0"; break;
+      default: out += c;
+    }
+  }
+  return out + "\"";
+}
+
 std::span<const Symbol> Symbols() {
   static const Symbol kSymbols[] = {
       {"clive_rt_alloc", reinterpret_cast<void*>(&clive_rt_alloc)},

@@ -96,6 +96,9 @@ class Context {
 std::string_view StringView(const void* clive_string);
 // A new string in the Context's arena.
 const void* NewString(Context* ctx, std::string_view text);
+// `text` as a clive string literal: quoted, with `"`, `\`, `$` and control
+// characters escaped.
+std::string Quote(std::string_view text);
 // A Float as interpolation shows it: the shortest text that reads back as
 // the same double (`1.5`, `2.0`, `1.0E-7` style exponents as %g prints them).
 std::string FormatFloat(double d);
