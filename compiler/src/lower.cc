@@ -316,7 +316,7 @@ llvm::Value* Lowering::LowerCall(ExprId id, const lang::Expr& e) {
     llvm::Value* record = callee.kind == ExprKind::kMember ? LowerExpr(callee.lhs) : frames_.back().self;
     return LowerCopy(e, record, ref.type);
   }
-  if (ref.kind != SymbolRef::Kind::kFunction) return LowerValueCall(id, e);
+  if (ref.kind != SymbolRef::Kind::kFunction) return LowerValueCall(e);
   const FunctionInfo& fn = program_.module(ref.module).functions[ref.index];
   if (fn.receiver == TypeTable::kError) return CallFunction(id, e, fn, nullptr, TypeTable::kError);
   if (callee.kind == ExprKind::kMember) return CallFunction(id, e, fn, LowerExpr(callee.lhs), TypeOf(callee.lhs));

@@ -178,7 +178,7 @@ class Lowering {
   llvm::FunctionType* ClosureCodeType(TypeId function_type);
   // Calls the closure `closure` of type `function_type`.
   llvm::Value* CallClosure(llvm::Value* closure, TypeId function_type, std::vector<llvm::Value*> args);
-  llvm::Value* LowerValueCall(ExprId id, const lang::Expr& e);
+  llvm::Value* LowerValueCall(const lang::Expr& e);
   llvm::Value* LowerComprehension(ExprId id, const lang::Expr& e);
   // `a?.f(...)`: null when `a` is null, else the call on `a`'s value.
   llvm::Value* LowerSafeCall(ExprId id, const lang::Expr& e);
