@@ -25,6 +25,11 @@ void ModuleChecker::DeclareFunctions() {
     for (std::string_view annotation : decl.annotations) {
       if (annotation == "builtin") {
         fn.builtin = true;
+        // The runtime implements the prelude's built-ins and no others.
+        if (module_.path != "clive.prelude") {
+          sink_.Error(codes::kUnsupported, file_, decl.name_range,
+                      "only the prelude (clive.prelude) declares @builtin functions");
+        }
       } else {
         sink_.Error(codes::kUnknownName, file_, decl.name_range,
                     "unknown annotation " + Quote("@" + std::string(annotation)) + " (known: @builtin)");

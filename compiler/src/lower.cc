@@ -118,7 +118,7 @@ void Lowering::DeclareRuntime() {
   concat_ = Declare("clive_rt_string_concat", ptr_, {ptr_, ptr_, ptr_});
   str_equal_ = Declare("clive_rt_string_equal", i64_, {ptr_, ptr_});
   str_compare_ = Declare("clive_rt_string_compare", i64_, {ptr_, ptr_});
-  fail_ = Declare("clive_rt_fail", void_ty, {ptr_, i32, i32, i32, i32});
+  fail_ = Declare("clive_rt_fail_at", void_ty, {ptr_, ptr_});
   to_string_ = Declare("clive_rt_to_string", ptr_, {ptr_, i32, i64_});
   list_concat_ = Declare("clive_rt_list_concat", ptr_, {ptr_, ptr_, ptr_});
 }
@@ -152,22 +152,26 @@ llvm::Value* Lowering::NotYet(const lang::Expr& e) {
 }
 
 void Lowering::FailIf(llvm::Value* failed, abi::RuntimeError error, ExprId expr) {
-  // One failing exit per function, told by phis what failed where: one call
-  // of clive_rt_fail instead of one per check keeps codegen fast.
+  // One failing exit per function, told by a phi which check failed (a
+  // constant abi::Failure per check): one call of clive_rt_fail_at instead of
+  // one per check keeps the code small.
   FailExit& exit = fail_exits_[fn_];
-  auto* i32 = llvm::Type::getInt32Ty(ctx_);
   if (exit.block == nullptr) {
     exit.block = llvm::BasicBlock::Create(ctx_, "fail", fn_);
     llvm::IRBuilder<> at(exit.block);
-    for (llvm::PHINode*& phi : exit.phis) phi = at.CreatePHI(i32, 2);
-    at.CreateCall(fail_, {ctx_arg_, exit.phis[0], exit.phis[1], exit.phis[2], exit.phis[3]});
+    exit.site = at.CreatePHI(ptr_, 2);
+    at.CreateCall(fail_, {ctx_arg_, exit.site});
     at.CreateRet(at.getFalse());
   }
   auto* ok = llvm::BasicBlock::Create(ctx_, "ok", fn_);
   b_.CreateCondBr(failed, exit.block, ok, llvm::MDBuilder(ctx_).createBranchWeights(1, 1 << 20));
   const lang::SourceRange r = tree_->exprs[expr].range;
-  const uint32_t what[4] = {static_cast<uint32_t>(error), m_->id, r.begin, r.end};
-  for (int i = 0; i < 4; ++i) exit.phis[i]->addIncoming(llvm::ConstantInt::get(i32, what[i]), b_.GetInsertBlock());
+  auto* i32 = llvm::Type::getInt32Ty(ctx_);
+  std::vector<llvm::Value*> failure;
+  for (uint32_t part : {static_cast<uint32_t>(error), m_->id, r.begin, r.end}) {
+    failure.push_back(llvm::ConstantInt::get(i32, part));
+  }
+  exit.site->addIncoming(ConstantWords(failure, "failure"), b_.GetInsertBlock());
   b_.SetInsertPoint(ok);
 }
 
@@ -312,7 +316,7 @@ llvm::Value* Lowering::LowerCall(ExprId id, const lang::Expr& e) {
     llvm::Value* record = callee.kind == ExprKind::kMember ? LowerExpr(callee.lhs) : frames_.back().self;
     return LowerCopy(e, record, ref.type);
   }
-  if (ref.kind != SymbolRef::Kind::kFunction) return LowerValueCall(id, e);
+  if (ref.kind != SymbolRef::Kind::kFunction) return LowerValueCall(e);
   const FunctionInfo& fn = program_.module(ref.module).functions[ref.index];
   if (fn.receiver == TypeTable::kError) return CallFunction(id, e, fn, nullptr, TypeTable::kError);
   if (callee.kind == ExprKind::kMember) return CallFunction(id, e, fn, LowerExpr(callee.lhs), TypeOf(callee.lhs));

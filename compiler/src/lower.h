@@ -39,7 +39,7 @@ std::string ObjectCacheKey(const std::string& target, const CheckedModule& modul
 
 // Every cell becomes `i1 @<unit>.cell.<name>(ptr %ctx)`, which computes the
 // value, stores it in its link-table word and returns false after a runtime
-// error (reported through clive_rt_fail). A cell that reads another cell loads
+// error (reported through clive_rt_fail_at). A cell that reads another cell loads
 // that cell's word, so cells are evaluated in CheckedModule::eval_order.
 // A call of another module's function loads the function's address from its
 // link-table word (through a small thunk in the calling unit).

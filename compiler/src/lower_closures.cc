@@ -123,8 +123,7 @@ llvm::Value* Lowering::CallClosure(llvm::Value* closure, TypeId function_type, s
   return b_.CreateLoad(ValueType(types_.result(function_type)), out);
 }
 
-llvm::Value* Lowering::LowerValueCall(ExprId id, const lang::Expr& e) {
-  (void)id;
+llvm::Value* Lowering::LowerValueCall(const lang::Expr& e) {
   TypeId type = TypeOf(e.lhs);
   if (!types_.Is(type, TypeKind::kFunction)) return NotYet(e);
   llvm::Value* closure = LowerExpr(e.lhs);

@@ -351,7 +351,7 @@ llvm::Value* Lowering::ToText(llvm::Value* value, TypeId type) {
       std::vector<llvm::Constant*> names;
       for (std::string_view c : info.cases) names.push_back(llvm::cast<llvm::Constant>(StringConstant(std::string(c))));
       auto* table_type = llvm::ArrayType::get(ptr_, names.size());
-      auto* table = llvm::cast<llvm::GlobalVariable>(module_->getOrInsertGlobal("enum.names." + info.name, table_type));
+      auto* table = llvm::cast<llvm::GlobalVariable>(module_->getOrInsertGlobal("enum.names." + std::to_string(type), table_type));
       if (!table->hasInitializer()) {
         table->setInitializer(llvm::ConstantArray::get(table_type, names));
         table->setConstant(true);

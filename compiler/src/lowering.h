@@ -144,8 +144,9 @@ class Lowering {
   llvm::Value* ListItemSlot(llvm::Value* list, llvm::Value* index);
   // The item in `slot` (of a list or map; null: none) as an `item?`.
   llvm::Value* SlotAsOptional(llvm::Value* slot, TypeId item);
-  // A constant global holding `words` (i64s and pointers), for records and
-  // lists whose parts are all constants: no code runs to build them.
+  // A constant global holding `words` (i64s and pointers; or i32s), for
+  // records and lists whose parts are all constants: no code runs to build
+  // them.
   llvm::Constant* ConstantWords(const std::vector<llvm::Value*>& words, const char* name);
   static bool AllConstant(const std::vector<llvm::Value*>& values);
   // Whether a value of `from` must be rebuilt to be a `to` (a List<Int> used
@@ -177,7 +178,7 @@ class Lowering {
   llvm::FunctionType* ClosureCodeType(TypeId function_type);
   // Calls the closure `closure` of type `function_type`.
   llvm::Value* CallClosure(llvm::Value* closure, TypeId function_type, std::vector<llvm::Value*> args);
-  llvm::Value* LowerValueCall(ExprId id, const lang::Expr& e);
+  llvm::Value* LowerValueCall(const lang::Expr& e);
   llvm::Value* LowerComprehension(ExprId id, const lang::Expr& e);
   // `a?.f(...)`: null when `a` is null, else the call on `a`'s value.
   llvm::Value* LowerSafeCall(ExprId id, const lang::Expr& e);
@@ -304,11 +305,11 @@ class Lowering {
     Substitution subst;
   };
   std::deque<PendingBody> pending_bodies_;
-  // A function's shared exits: after a failed check (phis: error, module,
-  // begin, end), and after a failed call.
+  // A function's shared exits: after a failed check (the phi: which
+  // abi::Failure), and after a failed call.
   struct FailExit {
     llvm::BasicBlock* block = nullptr;
-    llvm::PHINode* phis[4] = {};
+    llvm::PHINode* site = nullptr;
     llvm::BasicBlock* propagate = nullptr;
   };
   std::map<llvm::Function*, FailExit> fail_exits_;

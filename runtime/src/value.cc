@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <tuple>
 
+#include "clive/abi/abi.h"
 #include "clive/lang/units.h"
 
 namespace clive::runtime {
@@ -59,36 +60,14 @@ Value Value::Map(std::vector<std::pair<Value, Value>> entries) {
 
 namespace {
 
-std::string Quoted(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '$': out += "\\$"; break;  // keeps future interpolation literal
-      case '\0': out += "\\0"; break;
-      default: out += c;
-    }
-  }
-  return out + "\"";
-}
+std::string Quoted(const std::string& s) { return abi::Quote(s); }
 
-// The shortest text that reads back as the same double, always with a `.`
-// or exponent so that it reads back as a Float, not an Int.
+// As compiled code shows floats, but NaN and the infinities as the names
+// that read back as them.
 std::string FormatFloat(double d) {
   if (std::isnan(d)) return "Float.NaN";
   if (std::isinf(d)) return d > 0 ? "Float.POSITIVE_INFINITY" : "Float.NEGATIVE_INFINITY";
-  char buffer[32];
-  for (int precision = 1; precision <= 17; ++precision) {
-    std::snprintf(buffer, sizeof buffer, "%.*g", precision, d);
-    if (std::strtod(buffer, nullptr) == d) break;
-  }
-  std::string text = buffer;
-  if (text.find_first_of(".eEn") == std::string::npos) text += ".0";
-  return text;
+  return abi::FormatFloat(d);
 }
 
 }  // namespace

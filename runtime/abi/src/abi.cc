@@ -56,13 +56,31 @@ std::string FormatFloat(double d) {
   return text;
 }
 
+std::string Quote(std::string_view text) {
+  std::string out = "\"";
+  for (char c : text) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '$': out += "\\$"; break;  // keeps interpolation literal
+      case '\0': out += "\\0"; break;
+      default: out += c;
+    }
+  }
+  return out + "\"";
+}
+
 std::span<const Symbol> Symbols() {
   static const Symbol kSymbols[] = {
       {"clive_rt_alloc", reinterpret_cast<void*>(&clive_rt_alloc)},
       {"clive_rt_string_concat", reinterpret_cast<void*>(&clive_rt_string_concat)},
+      {"clive_rt_string_concat_n", reinterpret_cast<void*>(&clive_rt_string_concat_n)},
       {"clive_rt_string_equal", reinterpret_cast<void*>(&clive_rt_string_equal)},
       {"clive_rt_string_compare", reinterpret_cast<void*>(&clive_rt_string_compare)},
-      {"clive_rt_fail", reinterpret_cast<void*>(&clive_rt_fail)},
+      {"clive_rt_fail_at", reinterpret_cast<void*>(&clive_rt_fail_at)},
       {"clive_rt_to_string", reinterpret_cast<void*>(&clive_rt_to_string)},
       {"clive_rt_list_concat", reinterpret_cast<void*>(&clive_rt_list_concat)},
       {"clive_rt_list_filter", reinterpret_cast<void*>(&clive_rt_list_filter)},
@@ -101,6 +119,12 @@ const void* clive_rt_string_concat(clive::abi::Context* ctx, const void* a, cons
   return NewString(ctx, joined);
 }
 
+const void* clive_rt_string_concat_n(clive::abi::Context* ctx, const void* const* parts, int64_t count) {
+  std::string joined;
+  for (int64_t i = 0; i < count; ++i) joined.append(StringView(parts[i]));
+  return NewString(ctx, joined);
+}
+
 int64_t clive_rt_string_equal(const void* a, const void* b) { return StringView(a) == StringView(b); }
 
 int64_t clive_rt_string_compare(const void* a, const void* b) {
@@ -108,11 +132,7 @@ int64_t clive_rt_string_compare(const void* a, const void* b) {
   return c < 0 ? -1 : (c > 0 ? 1 : 0);
 }
 
-void clive_rt_fail(clive::abi::Context* ctx, uint32_t error, uint32_t module, uint32_t begin,
-                   uint32_t end) {
-  ctx->Fail({static_cast<clive::abi::RuntimeError>(error), module, begin, end});
-}
-
+void clive_rt_fail_at(clive::abi::Context* ctx, const clive::abi::Failure* failure) { ctx->Fail(*failure); }
 
 const void* clive_rt_to_string(clive::abi::Context* ctx, uint32_t scalar, int64_t value) {
   using clive::abi::Scalar;

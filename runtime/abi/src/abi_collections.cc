@@ -190,22 +190,7 @@ const void* clive_rt_string_split(Context* ctx, const void* s, const void* separ
   return out;
 }
 
-const void* clive_rt_quote(Context* ctx, const void* s) {
-  std::string out = "\"";
-  for (char c : StringView(s)) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '$': out += "\\$"; break;
-      case '\0': out += "\\0"; break;
-      default: out += c;
-    }
-  }
-  return NewString(ctx, out + "\"");
-}
+const void* clive_rt_quote(Context* ctx, const void* s) { return NewString(ctx, clive::abi::Quote(StringView(s))); }
 
 bool clive_rt_ref_read(Context* ctx, const void* address, uint64_t* out, uint32_t module, uint32_t begin,
                        uint32_t end) {

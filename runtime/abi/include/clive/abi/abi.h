@@ -58,6 +58,8 @@ struct Failure {
   uint32_t begin = 0;   // byte range in that module's source
   uint32_t end = 0;
 };
+// Compiled code builds Failure constants as four i32s (clive_rt_fail_at).
+static_assert(sizeof(Failure) == 16 && alignof(Failure) == 4);
 
 // What clive_rt_to_string formats.
 enum class Scalar : uint32_t { kInt = 0, kBool = 1, kSize = 2, kDuration = 3, kFloat = 4 };
@@ -96,6 +98,9 @@ class Context {
 std::string_view StringView(const void* clive_string);
 // A new string in the Context's arena.
 const void* NewString(Context* ctx, std::string_view text);
+// `text` as a clive string literal: quoted, with `"`, `\`, `$` and control
+// characters escaped.
+std::string Quote(std::string_view text);
 // A Float as interpolation shows it: the shortest text that reads back as
 // the same double (`1.5`, `2.0`, `1.0E-7` style exponents as %g prints them).
 std::string FormatFloat(double d);
@@ -114,10 +119,12 @@ std::span<const Symbol> Symbols();
 extern "C" {
 void* clive_rt_alloc(clive::abi::Context* ctx, uint64_t bytes);
 const void* clive_rt_string_concat(clive::abi::Context* ctx, const void* a, const void* b);
+// The `count` strings at `parts` joined (string interpolation).
+const void* clive_rt_string_concat_n(clive::abi::Context* ctx, const void* const* parts, int64_t count);
 int64_t clive_rt_string_equal(const void* a, const void* b);
 int64_t clive_rt_string_compare(const void* a, const void* b);
-void clive_rt_fail(clive::abi::Context* ctx, uint32_t error, uint32_t module, uint32_t begin,
-                   uint32_t end);
+// Records a runtime failure (a constant of the compiled code) in the Context.
+void clive_rt_fail_at(clive::abi::Context* ctx, const clive::abi::Failure* failure);
 // The text of a scalar (`Scalar` says which), as interpolation shows it.
 const void* clive_rt_to_string(clive::abi::Context* ctx, uint32_t scalar, int64_t value);
 // `a + b` for lists.
