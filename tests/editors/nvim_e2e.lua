@@ -114,7 +114,15 @@ function steps.open()
   end
   table.sort(capabilities)
   original_jvm_line = vim.api.nvim_buf_get_lines(bufnr, JVM_LINE, JVM_LINE + 1, false)[1]
-  return { filetype = vim.bo.filetype, capabilities = capabilities, diagnostics = diagnostics_of(bufnr) }
+  -- The syntax group under a few words of the module.
+  local syntax = {}
+  for _, probe in ipairs({ { 0, '//' }, { 1, 'import' }, { 6, 'val' }, { JVM_LINE, 'JVM' }, { JVM_LINE, '16.GB' },
+      { 13, '"eclipse' } }) do
+    cursor_at(probe[1], probe[2])
+    local cursor = vim.api.nvim_win_get_cursor(0)
+    syntax[probe[2]] = vim.fn.synIDattr(vim.fn.synID(cursor[1], cursor[2] + 1, 1), 'name')
+  end
+  return { filetype = vim.bo.filetype, capabilities = capabilities, diagnostics = diagnostics_of(bufnr), syntax = syntax }
 end
 
 function steps.diagnostics()

@@ -30,6 +30,9 @@ def check_core(steps, workspace):
     opened = steps["open"]
     expect(opened["filetype"] == "clive", "ftdetect sets filetype clive for clive.cl", opened)
     expect(opened["diagnostics"] in ([], {}), "examples/server opens without diagnostics", opened)
+    expect(opened["syntax"] == {"//": "cliveComment", "import": "cliveKeyword", "val": "cliveKeyword",
+                                "JVM": "cliveTypeName", "16.GB": "cliveQuantity", '"eclipse': "cliveString"},
+           "syntax/clive.vim highlights comments, keywords, types, quantities and strings", opened["syntax"])
 
     diagnostics = steps["diagnostics"]
     introduced = diagnostics["introduced"]
