@@ -9,7 +9,9 @@ Edits insert and delete clive tokens, random characters (multi-byte UTF-8,
 characters outside the BMP, whose UTF-16 halves a position can split) and
 newlines; some use positions LSP leaves to the server to clamp (inside a
 surrogate pair, past the end of a line or of the document), some carry bytes
-that are not UTF-8 or JSON at all. Asserts that the server never crashes,
+that are not UTF-8 or JSON at all. Requests are sometimes cancelled, invalid,
+or of unknown methods, and other client notifications (didSave, watched files,
+settings) come in between. Asserts that the server never crashes,
 answers every request (a result or a JSON-RPC error) within the timeout, and
 exits with 0 after shutdown and exit. The seed is fixed by default and printed
 on failure; rerun with --seed to reproduce.
@@ -181,6 +183,22 @@ class Fuzzer:
         request_id, _ = self.client.start_request(method, params)
         self.log("request %d %s %s" % (request_id, method, params.get("position", "") if params else ""))
         self.pending.append((request_id, method))
+        if self.rng.random() < 0.1:
+            # A cancelled request is still answered (a result, or -32800).
+            self.log("cancel %d" % request_id)
+            self.client.notify("$/cancelRequest", {"id": request_id})
+
+    def other_notification(self, doc):
+        """What editors send besides edits: saves, watched files, settings."""
+        method, params = self.rng.choice([
+            ("textDocument/didSave", {"textDocument": {"uri": doc.uri}}),
+            ("workspace/didChangeWatchedFiles", {"changes": [{"uri": doc.uri, "type": 2}]}),
+            ("workspace/didChangeConfiguration", {"settings": {}}),
+            ("$/setTrace", {"value": "verbose"}),
+            ("clive/unknownNotification", {}),
+        ])
+        self.log("notify %s" % method)
+        self.client.notify(method, params)
 
     def collect(self, keep=0):
         """Waits for the answers to all but the last `keep` pending requests."""
@@ -213,6 +231,8 @@ class Fuzzer:
             roll = self.rng.random()
             if roll < 0.01:
                 self.open_or_close(doc)
+            elif roll < 0.02:
+                self.other_notification(doc)
             elif not doc.open:
                 self.open_or_close(doc)
             elif roll < 0.7:
