@@ -298,10 +298,13 @@ pending.codeActionProvider = function()
   local diagnostic = vim.diagnostic.get(bufnr)[1]
   cursor_at(JVM_LINE, 'versoin')
   local params = vim.lsp.util.make_range_params()
-  params.context = { diagnostics = { diagnostic.user_data and diagnostic.user_data.lsp or {
+  -- As vim.lsp.buf.code_action sends it: the LSP form of the diagnostic
+  -- (Neovim keeps the server's extra fields, such as `data`, in user_data.lsp).
+  local lsp_diagnostic = vim.tbl_extend('force', diagnostic.user_data and diagnostic.user_data.lsp or {}, {
     range = { start = { line = diagnostic.lnum, character = diagnostic.col },
       ['end'] = { line = diagnostic.end_lnum, character = diagnostic.end_col } },
-    message = diagnostic.message, code = diagnostic.code, severity = diagnostic.severity } } }
+    message = diagnostic.message, code = diagnostic.code, severity = diagnostic.severity })
+  params.context = { diagnostics = { lsp_diagnostic } }
   local titles, applied = {}, nil
   for _, action in ipairs(request('textDocument/codeAction', params) or {}) do
     table.insert(titles, action.title)
