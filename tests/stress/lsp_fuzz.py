@@ -11,7 +11,7 @@ newlines; some use positions LSP leaves to the server to clamp (inside a
 surrogate pair, past the end of a line or of the document), some carry bytes
 that are not UTF-8 or JSON at all. Requests are sometimes cancelled, invalid,
 or of unknown methods, and other client notifications (didSave, watched files,
-settings) come in between. Asserts that the server never crashes,
+settings) and pauses that let debounced checks run come in between. Asserts that the server never crashes,
 answers every request (a result or a JSON-RPC error) within the timeout, and
 exits with 0 after shutdown and exit. The seed is fixed by default and printed
 on failure; rerun with --seed to reproduce.
@@ -233,6 +233,12 @@ class Fuzzer:
                 self.open_or_close(doc)
             elif roll < 0.02:
                 self.other_notification(doc)
+            elif roll < 0.05:
+                # A pause, so that debounced checks of the document (and now
+                # and then of the workspace) run between edits and requests.
+                pause = self.rng.choice([0.005, 0.02, 0.02, 0.05, 0.3])
+                self.log("pause %.3f s" % pause)
+                time.sleep(pause)
             elif not doc.open:
                 self.open_or_close(doc)
             elif roll < 0.7:
