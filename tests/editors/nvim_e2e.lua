@@ -206,8 +206,9 @@ local function locations(result)
   return out
 end
 
--- The capabilities the server is gaining (issue 7); each runs once the server
--- advertises it, and nvim_e2e.py reports the ones that did not run.
+-- Steps for the capabilities beyond the first slice of the server; each runs
+-- if the server advertises the capability, and nvim_e2e.py fails on any it
+-- does not advertise.
 local pending = {}
 
 pending.referencesProvider = function()
