@@ -27,8 +27,11 @@ local function contains(dir, path)
   return path == dir or path:sub(1, #dir + 1) == dir .. '/'
 end
 
--- The workspace of a file, as the server decides it (docs/lsp.md): the
--- nearest ancestor with a `.clive` store, else the file's own directory.
+-- The workspace of a file, as the server decides it (docs/lsp.md, with the
+-- current directory as the folder the client names): the nearest ancestor
+-- with a `.clive` store; else, for a file below the current directory, the
+-- topmost directory on the way down to it that holds a clive.cl; else the
+-- file's own directory.
 function M.root_dir(file)
   local dir = parent(file)
   local candidate = dir
@@ -38,10 +41,21 @@ function M.root_dir(file)
     end
     local up = parent(candidate)
     if up == candidate then
-      return dir
+      break
     end
     candidate = up
   end
+  local cwd = vim.fn.getcwd()
+  if contains(cwd, dir) then
+    local path = cwd
+    for part in vim.gsplit(dir:sub(#cwd + 2), '/', true) do
+      if vim.loop.fs_stat(path .. '/clive.cl') then
+        return path
+      end
+      path = path .. '/' .. part
+    end
+  end
+  return dir
 end
 
 -- Clients this module started, by id: Neovim 0.7 lists a client among the
