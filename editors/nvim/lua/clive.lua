@@ -68,7 +68,8 @@ local started = {}
 local function client_for(file)
   for id in pairs(started) do
     local client = vim.lsp.get_client_by_id(id)
-    if client == nil or client.is_stopped() then
+    -- `:` works on 0.7 (which ignores the argument) and is what 0.11 wants.
+    if client == nil or client:is_stopped() then
       started[id] = nil
     elseif contains(client.config.root_dir, file) then
       return id
