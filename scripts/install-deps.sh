@@ -14,6 +14,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   zlib1g-dev libzstd-dev
   util-linux                           # setpriv, for permission tests as root
+  neovim                               # the editor end-to-end test (headless)
 )
 
 # `--fuzz`: also clang and its libFuzzer runtime, for ./dev fuzz only.

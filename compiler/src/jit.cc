@@ -118,8 +118,12 @@ class JitImpl : public Jit {
                                                const std::string& cache_key, lang::DiagnosticSink& sink) override {
     auto& session = jit_->getExecutionSession();
     // Names of units unloaded since stay interned until asked: every reload
-    // brings new ones (unit names carry the source hash).
-    session.getSymbolStringPool()->clearDeadEntries();
+    // brings new ones (unit names carry the source hash). Only after an
+    // unload: the sweep walks the whole pool.
+    if (stats_.unloaded != unloaded_at_sweep_) {
+      session.getSymbolStringPool()->clearDeadEntries();
+      unloaded_at_sweep_ = stats_.unloaded;
+    }
     auto created = session.createJITDylib("clive.unit." + std::to_string(++loads_) + "." + module.path);
     if (!created) return ToStatus(created.takeError(), "cannot create a JIT unit for " + module.path);
     llvm::orc::JITDylib& dylib = *created;
@@ -222,6 +226,7 @@ class JitImpl : public Jit {
   JitStats stats_;
   std::string target_ = HostTarget();  // asked once: the query is not cheap
   uint64_t loads_ = 0;  // names each load's JITDylib uniquely
+  size_t unloaded_at_sweep_ = 0;
 };
 
 }  // namespace
