@@ -196,8 +196,10 @@ int WatchCommand(const WatchFlags& flags) {
     return (*watcher)->WatchFile((*engine)->store_dir() / "data.mdb");
   };
   // One line per update on stdout: what was recompiled, which cells changed.
-  auto update = [&](int number, std::chrono::steady_clock::time_point since) -> Status {
-    auto report = (*engine)->Update(/*all_cells=*/false);
+  auto update = [&](int number, std::chrono::steady_clock::time_point since,
+                    const std::vector<fs::path>* changed) -> Status {
+    auto report = changed != nullptr ? (*engine)->Update(/*all_cells=*/false, *changed)
+                                     : (*engine)->Update(/*all_cells=*/false);
     if (!report.ok()) return report.status();
     for (const auto& d : report->diagnostics) std::cerr << lang::Render(d);
     if (flags.explain) PrintExplanation(*report, std::cout);
@@ -233,7 +235,7 @@ int WatchCommand(const WatchFlags& flags) {
   };
 
   int updates = 0;
-  if (Status s = update(++updates, std::chrono::steady_clock::now()); !s.ok()) return Fail(s);
+  if (Status s = update(++updates, std::chrono::steady_clock::now(), nullptr); !s.ok()) return Fail(s);
   uint64_t store_seen = (*engine)->StoreTransaction();  // our own writes included
   std::cout << "watching " << (*engine)->root().string() << std::endl;
   while (!g_stop && (flags.max_updates == 0 || updates < flags.max_updates)) {
@@ -241,6 +243,8 @@ int WatchCommand(const WatchFlags& flags) {
     if (!changes.ok()) return Fail(changes.status());
     if (changes->files.empty() && !changes->overflow) continue;
     auto since = std::chrono::steady_clock::now();
+    std::vector<fs::path> relevant;
+    bool rescan = changes->overflow;
     if (changes->overflow) {
       std::cout << "events were lost (inotify queue overflow): rescanning" << std::endl;
       if (Status s = watch_everything(); !s.ok()) return Fail(s);
@@ -248,7 +252,8 @@ int WatchCommand(const WatchFlags& flags) {
       fs::path store_file = fs::absolute((*engine)->store_dir() / "data.mdb").lexically_normal();
       bool store_changed = changes->files.erase(store_file) > 0 && (*engine)->StoreTransaction() != store_seen;
       if (changes->files.empty() && !store_changed) continue;  // our own commits
-      std::vector<fs::path> relevant = RelevantChanges(*changes, **engine);
+      relevant = RelevantChanges(*changes, **engine);
+      rescan = store_changed;  // a store change is no file edit: update everything
       if (store_changed) relevant.push_back(store_file);
       if (relevant.empty()) {
         if (flags.explain) {
@@ -258,7 +263,7 @@ int WatchCommand(const WatchFlags& flags) {
         continue;
       }
     }
-    if (Status s = update(++updates, since); !s.ok()) return Fail(s);
+    if (Status s = update(++updates, since, rescan ? nullptr : &relevant); !s.ok()) return Fail(s);
     store_seen = (*engine)->StoreTransaction();
   }
   return 0;

@@ -84,10 +84,12 @@ struct Engine::State {
   std::vector<fs::path> watched;
   uint64_t update = 0;
   compiler::ParseCache parses;
+  bool last_clean = false;   // the last update's program checked without errors
+  int in_place_checks = 0;   // RecheckLeaves since the last whole check
   std::vector<std::string> module_paths;  // by ModuleId, in the last update
   std::shared_ptr<compiler::Program> last_program;  // the previous update's
 
-  Expected<RunReport> Update(bool all_cells);
+  Expected<RunReport> Update(bool all_cells, const std::vector<fs::path>* changed = nullptr);
 
  private:
   const compiler::CheckedModule* prelude_ = nullptr;  // of the program being updated
@@ -96,6 +98,9 @@ struct Engine::State {
   std::vector<compiler::ModuleId> Dependencies(const compiler::Program& program,
                                                const compiler::CheckedModule& module) const;
   class Pass;
+  // Checks the changed files in place when they are modules nothing
+  // imports; nullopt when the whole workspace must be checked.
+  std::optional<CheckReport> RecheckLeaves(const Workspace& ws, const std::vector<fs::path>& changed);
   Status LoadModules(const compiler::Program& program, RunReport& report);
   void Evaluate(const compiler::Program& program, const InputValues& set_inputs, RunReport& report);
   Status Commit(RunReport& report);
@@ -132,6 +137,9 @@ Expected<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options) {
 }
 
 Expected<RunReport> Engine::Update(bool all_cells) { return state_->Update(all_cells); }
+Expected<RunReport> Engine::Update(bool all_cells, const std::vector<fs::path>& changed) {
+  return state_->Update(all_cells, &changed);
+}
 
 std::vector<compiler::ModuleId> Engine::State::Dependencies(const compiler::Program&,
                                                             const compiler::CheckedModule& module) const {
@@ -153,21 +161,63 @@ double MillisecondsSince(std::chrono::steady_clock::time_point& start) {
 }
 }  // namespace
 
-Expected<RunReport> Engine::State::Update(bool all_cells) {
+std::optional<CheckReport> Engine::State::RecheckLeaves(const Workspace& ws, const std::vector<fs::path>& changed) {
+  // Types of replaced text stay in the program's type table: after this
+  // many in-place checks the whole program is checked afresh.
+  constexpr int kMaxInPlaceChecks = 256;
+  if (last_program == nullptr || last_program.use_count() != 1 || !last_clean || in_place_checks >= kMaxInPlaceChecks) {
+    return std::nullopt;
+  }
+  compiler::Program& program = *last_program;
+  std::vector<std::pair<compiler::ModuleId, std::string>> edits;
+  for (const fs::path& file : changed) {
+    std::optional<compiler::ModuleId> found;
+    for (compiler::ModuleId id = 0; id < program.size() && !found; ++id) {
+      if (fs::absolute(program.module(id).file->path()).lexically_normal() == file) found = id;
+    }
+    if (!found) return std::nullopt;  // a new module, a directory, a deleted file...
+    if (program.module(*found).path == "clive.prelude") return std::nullopt;  // every module sees it
+    for (compiler::ModuleId id = 0; id < program.size(); ++id) {
+      const auto& imports = program.module(id).imports;
+      if (std::find(imports.begin(), imports.end(), *found) != imports.end()) return std::nullopt;
+    }
+    auto text = lang::SourceFile::Read(file);
+    if (!text.ok()) return std::nullopt;
+    if (text->text() != program.module(*found).file->text()) edits.emplace_back(*found, text->text());
+  }
+  lang::DiagnosticSink sink;
+  for (auto& [id, text] : edits) {
+    compiler::RecheckModule(program, id, std::move(text), SearchPathFor(ws), sink, {});
+  }
+  ++in_place_checks;
+  return CheckReport{nullptr, sink.diagnostics(), sink.error_count()};
+}
+
+Expected<RunReport> Engine::State::Update(bool all_cells, const std::vector<fs::path>* changed) {
   ++update;
   auto clock = std::chrono::steady_clock::now();
   RunReport report;
   report.store_dir = store_dir;
   auto ws = DiscoverWorkspace(target);
   if (!ws.ok()) return ws.status();
-  // The previous program's parses are reused, unless a report still
-  // points into it.
-  if (last_program != nullptr && last_program.use_count() == 1) parses.Keep(*last_program);
-  last_program.reset();
-  auto checked = CheckWorkspace(*ws, &parses);
-  if (!checked.ok()) return checked.status();
-  report.program = std::move(checked->program);
-  last_program = report.program;
+  // A change to modules nothing imports is checked in place (those modules
+  // alone); anything else checks the whole workspace, reusing the parses of
+  // files whose text did not change.
+  std::optional<CheckReport> checked;
+  if (changed != nullptr) checked = RecheckLeaves(*ws, *changed);
+  if (checked) {
+    report.program = last_program;
+  } else {
+    if (last_program != nullptr && last_program.use_count() == 1) parses.Keep(*last_program);
+    last_program.reset();
+    in_place_checks = 0;
+    auto full = CheckWorkspace(*ws, &parses);
+    if (!full.ok()) return full.status();
+    checked = std::move(*full);
+    report.program = std::move(checked->program);
+    last_program = report.program;
+  }
+  last_clean = checked->error_count == 0;
   report.diagnostics = std::move(checked->diagnostics);
   const compiler::Program& program = *report.program;
   report.ms.check = MillisecondsSince(clock);

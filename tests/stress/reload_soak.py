@@ -56,10 +56,17 @@ def main():
         threading.Thread(target=lambda: [lines.put(l) for l in proc.stdout] + [lines.put(None)],
                          daemon=True).start()
 
+        seen = []  # the watch's last lines, for the message on a timeout
+
         def wait_for(prefix):
             deadline = time.monotonic() + 60
             while True:
-                line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
+                try:
+                    line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
+                except queue.Empty:
+                    sys.exit(f"reload_soak: no answer from clivec watch in 60 s; its last lines:\n{''.join(seen[-8:])}")
+                if line is not None:
+                    seen.append(line)
                 if line is None:
                     sys.exit(f"reload_soak: clivec watch exited early (status {proc.wait()})")
                 if line.startswith(prefix):

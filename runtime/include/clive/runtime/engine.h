@@ -44,6 +44,11 @@ class Engine {
   // With errors (diagnostics) nothing is committed, and the last committed
   // values stay; cells that changed are committed by the next clean update.
   Expected<RunReport> Update(bool all_cells);
+  // The same, told which files changed (by a file watcher). When they are
+  // all modules nothing imports, only those are parsed and checked again,
+  // in the program kept from the last update; otherwise the whole workspace
+  // is, as by Update.
+  Expected<RunReport> Update(bool all_cells, const std::vector<std::filesystem::path>& changed);
 
   const std::filesystem::path& root() const;
   const std::filesystem::path& store_dir() const;
