@@ -85,6 +85,10 @@ struct Engine::State {
   uint64_t update = 0;
   compiler::ParseCache parses;
   bool last_clean = false;   // the last update's program checked without errors
+  // Of the files of `last_program`, by identity (cleared with each whole check).
+  std::unordered_map<const lang::SourceFile*, store::ObjectId> source_hashes;
+  std::unordered_map<std::string, compiler::ModuleId> module_by_file;
+  std::optional<Workspace> last_workspace;
   int in_place_checks = 0;   // RecheckLeaves since the last whole check
   std::vector<std::string> module_paths;  // by ModuleId, in the last update
   std::shared_ptr<compiler::Program> last_program;  // the previous update's
@@ -101,6 +105,7 @@ struct Engine::State {
   // Checks the changed files in place when they are modules nothing
   // imports; nullopt when the whole workspace must be checked.
   std::optional<CheckReport> RecheckLeaves(const Workspace& ws, const std::vector<fs::path>& changed);
+  Expected<store::ObjectId> SourceHash(const lang::SourceFile& file);
   Status LoadModules(const compiler::Program& program, RunReport& report);
   void Evaluate(const compiler::Program& program, const InputValues& set_inputs, RunReport& report);
   Status Commit(RunReport& report);
@@ -172,9 +177,7 @@ std::optional<CheckReport> Engine::State::RecheckLeaves(const Workspace& ws, con
   std::vector<std::pair<compiler::ModuleId, std::string>> edits;
   for (const fs::path& file : changed) {
     std::optional<compiler::ModuleId> found;
-    for (compiler::ModuleId id = 0; id < program.size() && !found; ++id) {
-      if (fs::absolute(program.module(id).file->path()).lexically_normal() == file) found = id;
-    }
+    if (auto it = module_by_file.find(file.string()); it != module_by_file.end()) found = it->second;
     if (!found) return std::nullopt;  // a new module, a directory, a deleted file...
     if (program.module(*found).path == "clive.prelude") return std::nullopt;  // every module sees it
     for (compiler::ModuleId id = 0; id < program.size(); ++id) {
@@ -187,6 +190,9 @@ std::optional<CheckReport> Engine::State::RecheckLeaves(const Workspace& ws, con
   }
   lang::DiagnosticSink sink;
   for (auto& [id, text] : edits) {
+    // Its SourceFile is replaced, and the address may come back for the new
+    // one: forget the old one's hash.
+    source_hashes.erase(program.module(id).file.get());
     compiler::RecheckModule(program, id, std::move(text), SearchPathFor(ws), sink, {});
   }
   ++in_place_checks;
@@ -198,25 +204,33 @@ Expected<RunReport> Engine::State::Update(bool all_cells, const std::vector<fs::
   auto clock = std::chrono::steady_clock::now();
   RunReport report;
   report.store_dir = store_dir;
-  auto ws = DiscoverWorkspace(target);
-  if (!ws.ok()) return ws.status();
   // A change to modules nothing imports is checked in place (those modules
-  // alone); anything else checks the whole workspace, reusing the parses of
-  // files whose text did not change.
+  // alone; the set of modules is the same); anything else discovers and
+  // checks the whole workspace, reusing the parses of files whose text did
+  // not change.
   std::optional<CheckReport> checked;
-  if (changed != nullptr) checked = RecheckLeaves(*ws, *changed);
+  if (changed != nullptr && last_workspace) checked = RecheckLeaves(*last_workspace, *changed);
   if (checked) {
     report.program = last_program;
   } else {
+    auto ws = DiscoverWorkspace(target);
+    if (!ws.ok()) return ws.status();
+    last_workspace = std::move(*ws);
     if (last_program != nullptr && last_program.use_count() == 1) parses.Keep(*last_program);
     last_program.reset();
+    source_hashes.clear();
     in_place_checks = 0;
-    auto full = CheckWorkspace(*ws, &parses);
+    auto full = CheckWorkspace(*last_workspace, &parses);
     if (!full.ok()) return full.status();
     checked = std::move(*full);
     report.program = std::move(checked->program);
     last_program = report.program;
+    module_by_file.clear();
+    for (compiler::ModuleId id = 0; id < last_program->size(); ++id) {
+      module_by_file[fs::absolute(last_program->module(id).file->path()).lexically_normal().string()] = id;
+    }
   }
+  const Workspace* ws = &*last_workspace;
   last_clean = checked->error_count == 0;
   report.diagnostics = std::move(checked->diagnostics);
   const compiler::Program& program = *report.program;
@@ -293,6 +307,14 @@ Expected<RunReport> Engine::State::Update(bool all_cells, const std::vector<fs::
   return report;
 }
 
+Expected<store::ObjectId> Engine::State::SourceHash(const lang::SourceFile& file) {
+  // Files checked in place keep their SourceFile: no need to hash them again.
+  if (auto it = source_hashes.find(&file); it != source_hashes.end()) return it->second;
+  auto id = store::HashObject(store::ObjectType::kBlob, file.text());
+  if (id.ok()) source_hashes[&file] = *id;
+  return id;
+}
+
 Status Engine::State::LoadModules(const compiler::Program& program, RunReport& report) {
   prelude_ = program.Find("clive.prelude");
   std::vector<std::string> interfaces(program.size());
@@ -304,7 +326,7 @@ Status Engine::State::LoadModules(const compiler::Program& program, RunReport& r
       const std::string& path = program.module(dep).path;
       import_interfaces[path] = interfaces[dep];
     }
-    auto source_hash = store::HashObject(store::ObjectType::kBlob, module.file->text());
+    auto source_hash = SourceHash(*module.file);
     if (!source_hash.ok()) return source_hash.status();
     auto [it, is_new] = modules.try_emplace(module.path);
     ModuleState& state = it->second;
@@ -376,7 +398,6 @@ class Engine::State::Pass {
     for (compiler::ModuleId id = 0; id < program.size(); ++id) {
       const compiler::CheckedModule& m = program.module(id);
       progress_[id].assign(m.cells.size(), Progress::kPending);
-      for (uint32_t c = 0; c < m.cells.size(); ++c) by_address_[CellAddress(m.path, m.cells[c].name)] = {id, c};
     }
     generation_->context.SetRefResolver([this](std::string_view address) { return FollowRef(address); });
   }
@@ -403,7 +424,8 @@ class Engine::State::Pass {
   void Prepare(compiler::ModuleId id) {
     const compiler::CheckedModule& module = program_.module(id);
     ModuleState& mstate = e_.modules[module.path];
-    for (auto it = mstate.cells.begin(); it != mstate.cells.end();) {
+    // A module's cells change only with its source, which reloads it.
+    for (auto it = mstate.cells.begin(); (mstate.loaded_in == e_.update || renumbered_) && it != mstate.cells.end();) {
       bool exists = std::any_of(module.cells.begin(), module.cells.end(),
                                 [&](const compiler::Cell& c) { return c.name == it->first; });
       it = exists ? std::next(it) : mstate.cells.erase(it);
@@ -520,8 +542,8 @@ class Engine::State::Pass {
     };
     for (const compiler::CellId& dep : deps.cells) input(dep, "");
     for (const std::string& target : std::vector<std::string>(state.ref_reads)) {
-      auto found = by_address_.find(target);
-      if (found == by_address_.end()) {
+      auto found = ByAddress().find(target);
+      if (found == ByAddress().end()) {
         if (reason.empty()) reason = "reads " + target + " through a reference, which is gone";
         continue;
       }
@@ -609,8 +631,8 @@ class Engine::State::Pass {
   std::optional<uint64_t> FollowRef(std::string_view address) {
     if (readers_.empty()) return std::nullopt;
     Reader& reader = readers_.back();
-    auto found = by_address_.find(std::string(address));
-    if (found == by_address_.end()) {
+    auto found = ByAddress().find(std::string(address));
+    if (found == ByAddress().end()) {
       reader.note = "no cell `" + std::string(address) + "` in this workspace";
       return std::nullopt;
     }
@@ -679,7 +701,19 @@ class Engine::State::Pass {
   std::vector<Reader> readers_;
   std::string ref_note_;
   std::set<std::pair<compiler::ModuleId, uint32_t>> cycles_;  // cells whose cycle was reported
-  std::unordered_map<std::string, std::pair<compiler::ModuleId, uint32_t>> by_address_;
+  // Every cell by address, built when a live reference is first followed.
+  using AddressIndex = std::unordered_map<std::string, std::pair<compiler::ModuleId, uint32_t>>;
+  const AddressIndex& ByAddress() {
+    if (!by_address_) {
+      by_address_.emplace();
+      for (compiler::ModuleId id = 0; id < program_.size(); ++id) {
+        const compiler::CheckedModule& m = program_.module(id);
+        for (uint32_t c = 0; c < m.cells.size(); ++c) (*by_address_)[CellAddress(m.path, m.cells[c].name)] = {id, c};
+      }
+    }
+    return *by_address_;
+  }
+  std::optional<AddressIndex> by_address_;
   bool renumbered_ = false;
 };
 
