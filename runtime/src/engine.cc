@@ -662,7 +662,7 @@ class Engine::State::Pass {
   }
 
   // "a -> b -> a": the cells in progress from `target` on, back to it.
-  std::string CycleText(compiler::ModuleId id, uint32_t c, const std::string& target) {
+  std::string CycleText(const std::string& target) const {
     std::string text;
     bool on = false;
     for (auto [sid, sc] : stack_) {
@@ -670,8 +670,6 @@ class Engine::State::Pass {
       on = on || a == target;
       if (on) text += a + " -> ";
     }
-    (void)id;
-    (void)c;
     return "cycle through live references: " + text + target;
   }
 
@@ -679,7 +677,7 @@ class Engine::State::Pass {
     if (!cycles_.insert({id, c}).second) return;
     const compiler::CheckedModule& module = program_.module(id);
     report_.diagnostics.push_back({lang::Severity::kError, codes::kReferenceCycle, module.file.get(),
-                                   module.cells[c].name_range, CycleText(id, c, target), {}});
+                                   module.cells[c].name_range, CycleText(target), {}});
   }
 
   struct Reader {  // a cell being evaluated, for the references it follows
