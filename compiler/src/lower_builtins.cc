@@ -27,6 +27,24 @@ llvm::Value* Lowering::LowerBuiltin(const FunctionInfo& fn, const Substitution& 
 
   if (receiver == TypeTable::kError) {
     if (name == "path") return arg;  // a Path is its text
+    if (name == "require") {
+      // A false condition fails the evaluation with the message, at the call.
+      auto* fail = llvm::BasicBlock::Create(ctx_, "require.failed", fn_);
+      auto* ok = llvm::BasicBlock::Create(ctx_, "require.ok", fn_);
+      b_.CreateCondBr(b_.CreateICmpNE(args[0], llvm::ConstantInt::get(i64_, 0)), ok, fail);
+      b_.SetInsertPoint(fail);
+      auto* i32 = llvm::Type::getInt32Ty(ctx_);
+      std::vector<llvm::Value*> failure;
+      for (uint32_t part : {static_cast<uint32_t>(abi::RuntimeError::kRequirementFailed), m_->id, at.range.begin,
+                            at.range.end}) {
+        failure.push_back(llvm::ConstantInt::get(i32, part));
+      }
+      runtime("clive_rt_require_failed", llvm::Type::getVoidTy(ctx_),
+              {ctx_arg_, ConstantWords(failure, "failure"), args[1]});
+      b_.CreateRet(b_.getFalse());
+      b_.SetInsertPoint(ok);
+      return llvm::ConstantInt::get(i64_, 1);
+    }
     if (name == "min" || name == "max") {
       llvm::Value* less = b_.CreateICmpSLT(args[0], args[1]);
       return name == "min" ? b_.CreateSelect(less, args[0], args[1]) : b_.CreateSelect(less, args[1], args[0]);

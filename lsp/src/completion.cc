@@ -4,7 +4,6 @@
 // cases, names in scope, keyword snippets).
 #include <algorithm>
 #include <cctype>
-#include <regex>
 #include <set>
 
 #include "language_features.h"
@@ -312,13 +311,52 @@ bool InTypePosition(std::string_view prefix) {
 
 }  // namespace
 
+namespace {
+
+bool IsWordChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+
+// `import a.b.` or `import a.b.{x, y` (with a partial name after either):
+// the dotted path before the cursor and whether a `{` list is open. Scanned
+// by hand rather than with std::regex, which is slow and trips GCC 12's
+// -Wmaybe-uninitialized in sanitizer builds.
+struct ImportPrefix {
+  std::string path;  // "a.b"
+  bool in_braces = false;
+};
+std::optional<ImportPrefix> ParseImportPrefix(std::string_view line) {
+  size_t i = line.find_first_not_of(" \t");
+  if (i == std::string_view::npos || line.compare(i, 6, "import") != 0) return std::nullopt;
+  i += 6;
+  size_t spaces = i;
+  while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
+  if (i == spaces) return std::nullopt;
+  ImportPrefix prefix;
+  while (true) {
+    size_t word = i;
+    while (i < line.size() && IsWordChar(line[i])) ++i;
+    bool identifier = i > word && !std::isdigit(static_cast<unsigned char>(line[word]));
+    if (identifier && i < line.size() && line[i] == '.') {
+      prefix.path += std::string(line.substr(word, i - word)) + ".";
+      ++i;
+      continue;
+    }
+    i = word;
+    break;
+  }
+  if (!prefix.path.empty()) prefix.path.pop_back();  // the trailing dot
+  if (i < line.size() && line[i] == '{') {
+    prefix.in_braces = true;
+    return line.find('}', i) == std::string_view::npos ? std::optional(prefix) : std::nullopt;
+  }
+  while (i < line.size() && IsWordChar(line[i])) ++i;
+  return i == line.size() ? std::optional(prefix) : std::nullopt;
+}
+
+}  // namespace
+
 std::optional<json> TextCompletion(const CompletionContext& context, const Program* program) {
-  static const std::regex kImport(R"(^\s*import\s+((?:[A-Za-z_]\w*\.)*)(\{[^}]*)?[A-Za-z_]?\w*$)");
-  std::smatch m;
-  if (std::regex_match(context.line_prefix, m, kImport)) {
-    std::string path = m[1].str();
-    if (!path.empty()) path.pop_back();  // the trailing dot
-    return ImportItems(context.roots, path, m[2].matched, program);
+  if (auto prefix = ParseImportPrefix(context.line_prefix)) {
+    return ImportItems(context.roots, prefix->path, prefix->in_braces, program);
   }
   return std::nullopt;
 }
@@ -377,9 +415,13 @@ std::optional<json> Completion(const Program& program, const CheckedModule& modu
 }
 
 json FallbackCompletion(const CompletionContext& context) {
-  // At the start of a line: declarations.
-  static const std::regex kLineStart(R"(^\s*[A-Za-z_]*$)");
-  if (std::regex_match(context.line_prefix, kLineStart)) return DeclarationKeywords();
+  // At the start of a line (blanks, then letters at most): declarations.
+  const std::string& line = context.line_prefix;
+  size_t i = line.find_first_not_of(" \t\r\n\f\v");
+  bool at_start = i == std::string::npos || std::all_of(line.begin() + static_cast<long>(i), line.end(), [](char c) {
+                    return std::isalpha(static_cast<unsigned char>(c)) || c == '_';
+                  });
+  if (at_start) return DeclarationKeywords();
   return json::array();
 }
 

@@ -581,7 +581,7 @@ class Engine::State::Pass {
       state.stale = true;
       bool cycle = cycles_.count({id, c}) > 0;  // reported as E0304 already
       if (compiled.ok() && context.failure() && !cycle) {
-        lang::Diagnostic d = RuntimeDiagnostic(program_, module, cell, *context.failure());
+        lang::Diagnostic d = RuntimeDiagnostic(program_, module, cell, *context.failure(), context.failure_message());
         if (context.failure()->error == abi::RuntimeError::kUnresolvedRef && !ref_note_.empty()) {
           d.notes.push_back({nullptr, {}, ref_note_});
         }

@@ -67,13 +67,15 @@ Value Extract(const TypeTable& types, compiler::TypeId type, uint64_t slot) {
 }
 
 lang::Diagnostic RuntimeDiagnostic(const compiler::Program& program, const compiler::CheckedModule& module,
-                                   const compiler::Cell& cell, const abi::Failure& failure) {
-  lang::Diagnostic d = RuntimeDiagnostic(program, failure);
+                                   const compiler::Cell& cell, const abi::Failure& failure,
+                                   std::string_view detail) {
+  lang::Diagnostic d = RuntimeDiagnostic(program, failure, detail);
   d.notes.push_back({module.file.get(), cell.name_range, "while evaluating `" + std::string(cell.name) + "`"});
   return d;
 }
 
-lang::Diagnostic RuntimeDiagnostic(const compiler::Program& program, const abi::Failure& failure) {
+lang::Diagnostic RuntimeDiagnostic(const compiler::Program& program, const abi::Failure& failure,
+                                   std::string_view detail) {
   // The failing expression may sit in a function of another module.
   const lang::SourceFile* file = program.module(failure.module).file.get();
   std::string message;
@@ -93,6 +95,10 @@ lang::Diagnostic RuntimeDiagnostic(const compiler::Program& program, const abi::
     case abi::RuntimeError::kUnresolvedRef:
       code = codes::kUnresolvedRef;
       message = "cannot follow this live reference";
+      break;
+    case abi::RuntimeError::kRequirementFailed:
+      code = codes::kRequirementFailed;
+      message = "requirement failed: " + std::string(detail);
       break;
   }
   return {lang::Severity::kError, code, file, {failure.begin, failure.end}, message, {}};

@@ -81,6 +81,7 @@ std::span<const Symbol> Symbols() {
       {"clive_rt_string_equal", reinterpret_cast<void*>(&clive_rt_string_equal)},
       {"clive_rt_string_compare", reinterpret_cast<void*>(&clive_rt_string_compare)},
       {"clive_rt_fail_at", reinterpret_cast<void*>(&clive_rt_fail_at)},
+      {"clive_rt_require_failed", reinterpret_cast<void*>(&clive_rt_require_failed)},
       {"clive_rt_to_string", reinterpret_cast<void*>(&clive_rt_to_string)},
       {"clive_rt_list_concat", reinterpret_cast<void*>(&clive_rt_list_concat)},
       {"clive_rt_list_filter", reinterpret_cast<void*>(&clive_rt_list_filter)},
@@ -133,6 +134,10 @@ int64_t clive_rt_string_compare(const void* a, const void* b) {
 }
 
 void clive_rt_fail_at(clive::abi::Context* ctx, const clive::abi::Failure* failure) { ctx->Fail(*failure); }
+
+void clive_rt_require_failed(clive::abi::Context* ctx, const clive::abi::Failure* failure, const void* message) {
+  ctx->Fail(*failure, StringView(message));
+}
 
 const void* clive_rt_to_string(clive::abi::Context* ctx, uint32_t scalar, int64_t value) {
   using clive::abi::Scalar;

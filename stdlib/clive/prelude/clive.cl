@@ -38,6 +38,9 @@
 
 /// A path from its text.
 @builtin fn path(text: String): Path
+/// True when `condition` holds; otherwise the evaluation fails with
+/// `message` (E0305), at the call.
+@builtin fn require(condition: Bool, message: String = "requirement failed"): Bool
 /// The smaller of two integers.
 @builtin fn min(a: Int, b: Int): Int
 /// The larger of two integers.

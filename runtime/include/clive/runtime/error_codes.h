@@ -8,6 +8,7 @@ inline constexpr const char* kDivisionByZero = "E0301";
 inline constexpr const char* kIndexOutOfRange = "E0302";
 inline constexpr const char* kUnresolvedRef = "E0303";
 inline constexpr const char* kReferenceCycle = "E0304";
+inline constexpr const char* kRequirementFailed = "E0305";
 
 // Input cells and stored values.
 inline constexpr const char* kSetValueMismatch = "E0400";   // `clivec set` value of the wrong type

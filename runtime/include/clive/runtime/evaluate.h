@@ -16,9 +16,12 @@ namespace clive::runtime {
 Value Extract(const compiler::TypeTable& types, compiler::TypeId type, uint64_t slot);
 
 // The diagnostic (E03xx) of a runtime failure, at the failing expression.
-lang::Diagnostic RuntimeDiagnostic(const compiler::Program& program, const abi::Failure& failure);
+// `detail` is what the program said (abi::Context::failure_message).
+lang::Diagnostic RuntimeDiagnostic(const compiler::Program& program, const abi::Failure& failure,
+                                   std::string_view detail = {});
 // The same, with a note naming `cell` of `module`, which was being evaluated.
 lang::Diagnostic RuntimeDiagnostic(const compiler::Program& program, const compiler::CheckedModule& module,
-                                   const compiler::Cell& cell, const abi::Failure& failure);
+                                   const compiler::Cell& cell, const abi::Failure& failure,
+                                   std::string_view detail = {});
 
 }  // namespace clive::runtime

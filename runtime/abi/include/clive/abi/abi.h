@@ -50,6 +50,7 @@ enum class RuntimeError : uint32_t {
   kDivisionByZero = 2,
   kIndexOutOfRange = 3,
   kUnresolvedRef = 4,  // a ref's `.value` read where no resolver is installed
+  kRequirementFailed = 5,  // `require(condition, message)` with a false condition
 };
 
 struct Failure {
@@ -77,11 +78,18 @@ class Context {
   Context& operator=(const Context&) = delete;
 
   void* Allocate(size_t bytes);
-  void Fail(Failure failure) {
-    if (!failure_) failure_ = failure;
+  void Fail(Failure failure, std::string_view message = {}) {
+    if (failure_) return;
+    failure_ = failure;
+    failure_message_ = message;
   }
   const std::optional<Failure>& failure() const { return failure_; }
-  void ClearFailure() { failure_.reset(); }
+  // What the program said about its failure (a failed `require`'s message).
+  const std::string& failure_message() const { return failure_message_; }
+  void ClearFailure() {
+    failure_.reset();
+    failure_message_.clear();
+  }
   void SetRefResolver(RefResolver resolver) { ref_resolver_ = std::move(resolver); }
   const RefResolver& ref_resolver() const { return ref_resolver_; }
 
@@ -91,6 +99,7 @@ class Context {
   size_t used_in_chunk_ = kChunkBytes;  // bytes; forces a first chunk
   size_t chunk_capacity_ = kChunkBytes;
   std::optional<Failure> failure_;
+  std::string failure_message_;
   RefResolver ref_resolver_;
 };
 
@@ -125,6 +134,8 @@ int64_t clive_rt_string_equal(const void* a, const void* b);
 int64_t clive_rt_string_compare(const void* a, const void* b);
 // Records a runtime failure (a constant of the compiled code) in the Context.
 void clive_rt_fail_at(clive::abi::Context* ctx, const clive::abi::Failure* failure);
+// A failed `require`: fails with `failure` and the clive String `message`.
+void clive_rt_require_failed(clive::abi::Context* ctx, const clive::abi::Failure* failure, const void* message);
 // The text of a scalar (`Scalar` says which), as interpolation shows it.
 const void* clive_rt_to_string(clive::abi::Context* ctx, uint32_t scalar, int64_t value);
 // `a + b` for lists.
