@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <iostream>
 #include <sstream>
+#include <thread>
 
 #include "clive/lsp/diagnostic_json.h"
 #include "clive/runtime/engine.h"
@@ -200,7 +201,18 @@ int WatchCommand(const WatchFlags& flags) {
                     const std::vector<fs::path>* changed) -> Status {
     auto report = changed != nullptr ? (*engine)->Update(/*all_cells=*/false, *changed)
                                      : (*engine)->Update(/*all_cells=*/false);
-    if (!report.ok()) return report.status();
+    if (!report.ok()) {
+      // The files may be changing under us (a checkout, an editor's save):
+      // try once more on the settled tree before saying so; either way the
+      // watch goes on, and the next change updates again.
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      report = (*engine)->Update(/*all_cells=*/false);
+    }
+    if (!report.ok()) {
+      std::cerr << "clivec: error: " << report.status().message() << "\n";
+      std::cout << "update " << number << ": failed; the last good values stay committed" << std::endl;
+      return watch_everything();
+    }
     for (const auto& d : report->diagnostics) std::cerr << lang::Render(d);
     if (flags.explain) PrintExplanation(*report, std::cout);
     std::ostringstream line;
