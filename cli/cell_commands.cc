@@ -7,15 +7,11 @@
 #include "clive/runtime/history.h"
 #include "clive/runtime/persist.h"
 #include "clive/runtime/workspace.h"
+#include "cli_output.h"
 #include "commands.h"
 
 namespace clive::cli {
 namespace {
-
-int Fail(const Status& status) {
-  std::cerr << "clivec: error: " << status.message() << "\n";
-  return 1;
-}
 
 std::string IsoTime(int64_t seconds) {
   std::time_t t = static_cast<std::time_t>(seconds);

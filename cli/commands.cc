@@ -14,20 +14,9 @@
 #include "clive/lsp/language_server.h"
 #include "clive/runtime/persist.h"
 #include "clive/runtime/workspace.h"
+#include "cli_output.h"
 
 namespace clive::cli {
-namespace {
-
-int Fail(const Status& status) {
-  std::cerr << "clivec: error: " << status.message() << "\n";
-  return 1;
-}
-
-std::string Plural(size_t n, const char* noun) {
-  return std::to_string(n) + " " + noun + (n == 1 ? "" : "s");
-}
-
-}  // namespace
 
 int CheckCommand(const CheckFlags& flags) {
   auto ws = runtime::DiscoverWorkspace(flags.target);

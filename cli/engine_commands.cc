@@ -14,6 +14,7 @@
 #include "clive/runtime/engine.h"
 #include "clive/runtime/file_watcher.h"
 #include "clive/runtime/object_cache.h"
+#include "cli_output.h"
 #include "commands.h"
 
 namespace clive::cli {
@@ -21,22 +22,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-int Fail(const Status& status) {
-  std::cerr << "clivec: error: " << status.message() << "\n";
-  return 1;
-}
-
-std::string Plural(size_t n, const char* noun) {
-  return std::to_string(n) + " " + noun + (n == 1 ? "" : "s");
-}
-
 size_t ErrorCount(const runtime::RunReport& report) {
   size_t errors = 0;
   for (const auto& d : report.diagnostics) errors += d.severity == lang::Severity::kError;
   return errors;
 }
 
-std::string ModuleName(const std::string& path) { return path.empty() ? "(root)" : path; }
 
 const char* OutcomeText(runtime::CellEvaluation::Outcome outcome) {
   switch (outcome) {
@@ -51,10 +42,10 @@ const char* OutcomeText(runtime::CellEvaluation::Outcome outcome) {
 // --explain: one line per module (re)loaded and per cell evaluated.
 void PrintExplanation(const runtime::RunReport& report, std::ostream& out) {
   for (const runtime::ModuleLoad& load : report.loads) {
-    out << "explain: module " << ModuleName(load.module) << ": " << load.reason << " ("
+    out << "explain: module " << runtime::ModuleDisplayName(load.module) << ": " << load.reason << " ("
         << (load.from_cache ? "from cache" : "compiled") << ")\n";
   }
-  for (const std::string& module : report.unloaded) out << "explain: module " << ModuleName(module) << ": removed\n";
+  for (const std::string& module : report.unloaded) out << "explain: module " << runtime::ModuleDisplayName(module) << ": removed\n";
   for (const runtime::CellEvaluation& e : report.evaluations) {
     out << "explain: cell " << e.address << ": " << e.reason << " -> " << OutcomeText(e.outcome) << "\n";
   }
@@ -227,7 +218,7 @@ int WatchCommand(const WatchFlags& flags) {
         for (size_t i = 0; i < names.size() && names.size() <= kMaxNamesPerLine; ++i) line << (i ? ", " : "") << names[i];
       };
       std::vector<std::string> modules, cells;
-      for (const auto& load : report->loads) modules.push_back(ModuleName(load.module));
+      for (const auto& load : report->loads) modules.push_back(runtime::ModuleDisplayName(load.module));
       for (const auto& e : report->evaluations) {
         if (e.outcome == runtime::CellEvaluation::Outcome::kChanged) cells.push_back(e.address);
       }
@@ -236,7 +227,7 @@ int WatchCommand(const WatchFlags& flags) {
       line << "; changed ";
       list(cells, "cell");
       for (size_t i = 0; i < report->unloaded.size(); ++i) {
-        line << (i ? ", " : "; removed ") << ModuleName(report->unloaded[i]);
+        line << (i ? ", " : "; removed ") << runtime::ModuleDisplayName(report->unloaded[i]);
       }
     }
     double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - since).count();

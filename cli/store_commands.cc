@@ -18,6 +18,7 @@
 #include "clive/runtime/workspace.h"
 #include "clive/store/git_interop.h"
 #include "clive/store/store.h"
+#include "cli_output.h"
 #include "commands.h"
 #include "nlohmann/json.hpp"
 #include "update_ref_parser.h"
@@ -29,16 +30,6 @@ namespace fs = std::filesystem;
 using store::ObjectId;
 using store::ObjectType;
 using store::Store;
-
-int Fail(const std::string& message) {
-  std::cerr << "clivec: error: " << message << "\n";
-  return 1;
-}
-int Fail(const Status& status) { return Fail(status.message()); }
-
-std::string Plural(uint64_t n, const char* noun) {
-  return std::to_string(n) + " " + noun + (n == 1 ? "" : "s");
-}
 
 // CLI misuse found after CLI11 parsed the flags: one line, exit code 2.
 int Misuse(std::string_view command, std::string_view message) {

@@ -19,11 +19,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string CellAddress(const std::string& module_path, std::string_view cell) {
-  return module_path.empty() ? std::string(cell) : module_path + "." + std::string(cell);
-}
-
-std::string ModuleName(const std::string& path) { return path.empty() ? "(root)" : path; }
 
 // The memory one update's evaluations allocate, and everything that memory
 // may point into. Compiled values are pointers into an arena (Context) or
@@ -354,7 +349,7 @@ Status Engine::State::LoadModules(const compiler::Program& program, RunReport& r
         reason = "interface changed:";
         for (const auto& [path, hash] : import_interfaces) {
           auto old = state.import_interfaces.find(path);
-          if (old == state.import_interfaces.end() || old->second != hash) reason += " " + ModuleName(path);
+          if (old == state.import_interfaces.end() || old->second != hash) reason += " " + ModuleDisplayName(path);
         }
         if (reason.back() == ':') reason = "compiler changed";
       }
@@ -513,13 +508,13 @@ class Engine::State::Pass {
     } else if (preset != nullptr && !(preset->value == state.value)) {
       reason = "set with clivec set";
     } else if (mstate.loaded_in == e_.update) {
-      reason = ModuleName(module.path) + " recompiled";
+      reason = ModuleDisplayName(module.path) + " recompiled";
     }
     for (compiler::ModuleId code : deps.code) {
       if (!reason.empty()) break;
       auto m = e_.modules.find(program_.module(code).path);
       if (m != e_.modules.end() && m->second.loaded_in == e_.update) {
-        reason = "calls code of " + ModuleName(program_.module(code).path) + ", which was recompiled";
+        reason = "calls code of " + ModuleDisplayName(program_.module(code).path) + ", which was recompiled";
       }
     }
     bool blocked = false;

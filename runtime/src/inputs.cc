@@ -18,9 +18,7 @@ constexpr const char* kDefaultsType = "__CliveDefaults";
 
 std::string Quote(std::string_view s) { return "`" + std::string(s) + "`"; }
 
-std::string AddressOf(const CheckedModule& module, std::string_view cell) {
-  return module.path.empty() ? std::string(cell) : module.path + "." + std::string(cell);
-}
+std::string AddressOf(const CheckedModule& module, std::string_view cell) { return CellAddress(module.path, cell); }
 
 std::string SetTrailer(const char* how) { return std::string(kSetTrailer) + ": " + how + "\n"; }
 

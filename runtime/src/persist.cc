@@ -435,6 +435,14 @@ Expected<store::ObjectId> WriteValue(store::Store& store, const Value& value) {
   return id;
 }
 
+std::string CellAddress(std::string_view module_path, std::string_view cell) {
+  return module_path.empty() ? std::string(cell) : std::string(module_path) + "." + std::string(cell);
+}
+
+std::string ModuleDisplayName(std::string_view module_path) {
+  return module_path.empty() ? "(root)" : std::string(module_path);
+}
+
 Expected<std::string> CellRef(std::string_view address) {
   if (address.empty()) return Status::InvalidArgument("empty cell name");
   std::string ref = kCellRefPrefix;

@@ -53,6 +53,12 @@ std::string EscapeEntryName(std::string_view text);
 // Corruption for any name EscapeEntryName does not produce.
 Expected<std::string> UnescapeEntryName(std::string_view name);
 
+// The address of cell `cell` of module `module_path`: "a.b.name", or "name"
+// for the root module.
+std::string CellAddress(std::string_view module_path, std::string_view cell);
+// How reports name a module: its path, or "(root)".
+std::string ModuleDisplayName(std::string_view module_path);
+
 // The ref of the cell at `address` ("a.b.name" -> "refs/clive/cells/a/b/name").
 Expected<std::string> CellRef(std::string_view address);
 
